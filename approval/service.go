@@ -1,0 +1,198 @@
+package approval
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// DefaultTTL is how long a request waits for a decision before it expires.
+const DefaultTTL = 24 * time.Hour
+
+// Executor runs the action of an approved request with its stored parameters and
+// reports the delivery. It is called at most once per claim.
+type Executor interface {
+	Execute(ctx context.Context, r Request) Delivery
+}
+
+// Draft is what an action asks approval for.
+type Draft struct {
+	Action      string
+	ClientID    string
+	WebhookID   string
+	TargetURL   string
+	Summary     string
+	Params      json.RawMessage
+	RequestedBy string
+}
+
+// Config holds the Service's dependencies.
+type Config struct {
+	Store  Store
+	TTL    time.Duration    // <= 0: DefaultTTL
+	Now    func() time.Time // nil: time.Now
+	Logger *slog.Logger     // nil: slog.Default()
+	// Workers bounds concurrent executions (<= 0: 4).
+	Workers int
+	// SweepInterval is how often pending requests are checked for expiry and
+	// approved ones for execution (<= 0: 30s).
+	SweepInterval time.Duration
+}
+
+// Service creates, decides, expires and executes approval requests.
+type Service struct {
+	store   Store
+	ttl     time.Duration
+	now     func() time.Time
+	log     *slog.Logger
+	workers int
+	sweep   time.Duration
+
+	kick     chan struct{}
+	inflight sync.WaitGroup
+	mu       sync.Mutex
+	running  map[string]bool
+}
+
+// NewService returns a Service; call Start to execute approved requests.
+func NewService(cfg Config) *Service {
+	s := &Service{store: cfg.Store, ttl: cfg.TTL, now: cfg.Now, log: cfg.Logger,
+		workers: cfg.Workers, sweep: cfg.SweepInterval,
+		kick: make(chan struct{}, 1), running: map[string]bool{}}
+	if s.ttl <= 0 {
+		s.ttl = DefaultTTL
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.workers <= 0 {
+		s.workers = 4
+	}
+	if s.sweep <= 0 {
+		s.sweep = 30 * time.Second
+	}
+	return s
+}
+
+// TTL is how long new requests stay pending.
+func (s *Service) TTL() time.Duration { return s.ttl }
+
+// ParamsHash is the hex SHA-256 of the parameters as stored.
+func ParamsHash(params []byte) string {
+	sum := sha256.Sum256(params)
+	return hex.EncodeToString(sum[:])
+}
+
+// Request stores a new pending approval request for d.
+func (s *Service) Request(ctx context.Context, d Draft) (Request, error) {
+	now := s.now().UTC()
+	r := Request{
+		ID: uuid.NewString(), Action: d.Action, ClientID: d.ClientID, WebhookID: d.WebhookID,
+		TargetURL: d.TargetURL, Summary: d.Summary, Params: d.Params, ParamsSHA256: ParamsHash(d.Params),
+		RequestedBy: d.RequestedBy, State: StatePending, CreatedAt: now, ExpiresAt: now.Add(s.ttl), UpdatedAt: now,
+	}
+	ev := Event{ApprovalID: r.ID, At: now, To: StatePending, Actor: d.RequestedBy}
+	if err := s.store.CreateApproval(ctx, r, ev); err != nil {
+		return Request{}, fmt.Errorf("create approval: %w", err)
+	}
+	s.log.InfoContext(ctx, "approval requested", "approval_id", r.ID, "webhook_id", r.WebhookID,
+		"action", r.Action, "client_id", r.ClientID, "requested_by", r.RequestedBy)
+	return r, nil
+}
+
+// Approve moves a pending request to approved and schedules its execution.
+// An expired request is moved to expired and reported as a conflict.
+func (s *Service) Approve(ctx context.Context, id, actor, reason string) (Request, error) {
+	r, err := s.decide(ctx, id, StateApproved, actor, reason)
+	if err != nil {
+		return r, err
+	}
+	s.Kick()
+	return r, nil
+}
+
+// Reject moves a pending request to rejected; nothing will run.
+func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Request, error) {
+	return s.decide(ctx, id, StateRejected, actor, reason)
+}
+
+func (s *Service) decide(ctx context.Context, id string, to State, actor, reason string) (Request, error) {
+	cur, err := s.store.GetApproval(ctx, id)
+	if err != nil {
+		return Request{}, err
+	}
+	now := s.now().UTC()
+	if cur.State == StatePending && !now.Before(cur.ExpiresAt) {
+		if _, err := s.expire(ctx, cur.ID, now); err != nil && !errors.Is(err, ErrConflict) {
+			return Request{}, err
+		}
+		return Request{}, &ConflictError{ID: id, Current: StateExpired, Wanted: to}
+	}
+	r, err := s.store.TransitionApproval(ctx, Transition{ID: id, From: []State{StatePending}, To: to,
+		Actor: actor, Reason: reason, At: now, Decision: true})
+	if err != nil {
+		return Request{}, err
+	}
+	s.log.InfoContext(ctx, "approval decided", "approval_id", id, "webhook_id", r.WebhookID,
+		"state", to, "decided_by", actor)
+	return r, nil
+}
+
+// Get returns a request and its audit trail.
+func (s *Service) Get(ctx context.Context, id string) (Request, []Event, error) {
+	r, err := s.store.GetApproval(ctx, id)
+	if err != nil {
+		return Request{}, nil, err
+	}
+	evs, err := s.store.ApprovalEvents(ctx, id)
+	if err != nil {
+		return Request{}, nil, err
+	}
+	return r, evs, nil
+}
+
+// List returns requests matching f, newest first.
+func (s *Service) List(ctx context.Context, f Filter) ([]Request, error) {
+	return s.store.ListApprovals(ctx, f)
+}
+
+// ExpireDue moves every pending request past its expiry to expired.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	now := s.now().UTC()
+	pending, err := s.store.ListApprovals(ctx, Filter{States: []State{StatePending}, Limit: 500})
+	if err != nil {
+		return 0, fmt.Errorf("list pending approvals: %w", err)
+	}
+	n := 0
+	for _, r := range pending {
+		if now.Before(r.ExpiresAt) {
+			continue
+		}
+		if _, err := s.expire(ctx, r.ID, now); err == nil {
+			n++
+		} else if !errors.Is(err, ErrConflict) {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (s *Service) expire(ctx context.Context, id string, now time.Time) (Request, error) {
+	r, err := s.store.TransitionApproval(ctx, Transition{ID: id, From: []State{StatePending}, To: StateExpired,
+		Actor: "system:expiry", Reason: "no decision before expiry", At: now})
+	if err == nil {
+		s.log.InfoContext(ctx, "approval expired", "approval_id", id, "webhook_id", r.WebhookID)
+	}
+	return r, err
+}

@@ -1,0 +1,32 @@
+package approval
+
+import (
+	"context"
+	"time"
+)
+
+// Filter selects approval requests, newest first.
+type Filter struct {
+	States   []State // empty: all
+	ClientID string
+	Limit    int // <= 0: store default
+	// CreatedBefore, when non-zero, pages back from that time.
+	CreatedBefore time.Time
+}
+
+// Store persists approval requests and their audit trail. Implementations must
+// make Transition atomic: two concurrent transitions from the same state must not
+// both succeed.
+type Store interface {
+	// CreateApproval stores a new request in state pending with its first event.
+	CreateApproval(ctx context.Context, r Request, ev Event) error
+	// GetApproval returns the request or ErrNotFound.
+	GetApproval(ctx context.Context, id string) (Request, error)
+	// ListApprovals returns requests matching f, newest first.
+	ListApprovals(ctx context.Context, f Filter) ([]Request, error)
+	// TransitionApproval applies t and returns the updated request, ErrNotFound,
+	// or a *ConflictError when the current state is not in t.From.
+	TransitionApproval(ctx context.Context, t Transition) (Request, error)
+	// ApprovalEvents returns the audit trail of one request, oldest first.
+	ApprovalEvents(ctx context.Context, id string) ([]Event, error)
+}

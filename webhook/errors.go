@@ -1,0 +1,78 @@
+package webhook
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Error codes shared by the HTTP contract and MCP tool errors.
+const (
+	CodeInvalidPayload   = "invalid_payload"
+	CodeMissingFields    = "missing_fields"
+	CodeInvalidSignature = "invalid_signature"
+	CodeInvalidArgument  = "invalid_argument"
+	CodeTimeout          = "timeout"
+	CodeInProgress       = "in_progress"
+	CodeProcessingError  = "processing_error"
+)
+
+// Sentinel errors of the domain. Wrap them with context; match with errors.Is.
+var (
+	// ErrInvalidPayload means the body is not JSON or has the wrong JSON types.
+	ErrInvalidPayload = errors.New("invalid payload")
+	// ErrMissingFields means required fields are absent; see *ValidationError for the list.
+	ErrMissingFields = errors.New("missing required fields")
+	// ErrInvalidSignature means a signature is missing, malformed or does not match.
+	ErrInvalidSignature = errors.New("invalid signature")
+	// ErrInvalidArgument means a tool argument is out of its allowed range or form.
+	ErrInvalidArgument = errors.New("invalid argument")
+	// ErrInProgress means the same webhook (by idempotency key) is still being processed.
+	ErrInProgress = errors.New("request with this idempotency key is still being processed")
+	// ErrNotFound means the requested record does not exist.
+	ErrNotFound = errors.New("not found")
+)
+
+// ValidationError is a user mistake in a payload or in tool arguments: it carries
+// the error code, a message a person or a model can act on, and the offending fields.
+type ValidationError struct {
+	Code    string
+	Message string
+	Fields  []string
+	kind    error
+}
+
+// Error implements error.
+func (e *ValidationError) Error() string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	return fmt.Sprintf("%s: %s", e.Message, strings.Join(e.Fields, ", "))
+}
+
+// Unwrap lets errors.Is match the sentinel of the error's kind.
+func (e *ValidationError) Unwrap() error { return e.kind }
+
+// InvalidPayload returns a *ValidationError of kind ErrInvalidPayload.
+func InvalidPayload(format string, args ...any) error {
+	return &ValidationError{Code: CodeInvalidPayload, Message: fmt.Sprintf(format, args...), kind: ErrInvalidPayload}
+}
+
+// MissingFields returns a *ValidationError of kind ErrMissingFields naming the fields.
+func MissingFields(fields ...string) error {
+	return &ValidationError{Code: CodeMissingFields, Message: "required fields are missing", Fields: fields, kind: ErrMissingFields}
+}
+
+// InvalidArgument returns a *ValidationError of kind ErrInvalidArgument for a tool argument.
+func InvalidArgument(field, format string, args ...any) error {
+	return &ValidationError{Code: CodeInvalidArgument, Message: fmt.Sprintf(format, args...), Fields: []string{field}, kind: ErrInvalidArgument}
+}
+
+// StoredError is a failure replayed from the inbox for a repeated request.
+type StoredError struct {
+	Code    string
+	Message string
+}
+
+// Error implements error.
+func (e *StoredError) Error() string { return e.Message }

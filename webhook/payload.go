@@ -1,0 +1,104 @@
+package webhook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"unicode/utf8"
+)
+
+// DecodePayload decodes a raw webhook body into a JSON object. A body that is not
+// valid UTF-8, not JSON, or not a JSON object is an ErrInvalidPayload.
+func DecodePayload(raw []byte) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, InvalidPayload("body is empty; send a JSON object")
+	}
+	if !utf8.Valid(raw) {
+		return nil, InvalidPayload("body is not valid UTF-8")
+	}
+	if raw[0] != '{' {
+		return nil, InvalidPayload("body must be a JSON object")
+	}
+	var data map[string]any
+	if err := json.Unmarshal(raw, &data); err != nil {
+		return nil, InvalidPayload("body is not valid JSON: %v", err)
+	}
+	return data, nil
+}
+
+// ClientIDOf returns the payload's client_id: explicit when non-empty, else the
+// payload's own "client_id". A client_id that is present but not a string or
+// number is an ErrInvalidPayload; an absent one is an ErrMissingFields.
+func ClientIDOf(explicit string, data map[string]any) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	v, ok := data["client_id"]
+	if !ok || v == nil {
+		return "", MissingFields("client_id")
+	}
+	id, ok := scalarID(v)
+	if !ok {
+		return "", InvalidPayload("client_id must be a string")
+	}
+	if id == "" {
+		return "", MissingFields("client_id")
+	}
+	return id, nil
+}
+
+// ValidatePayload checks the fields every client payload needs: a client_id
+// (explicit or in the payload) and, when a task is present, task.id. It returns
+// the client id.
+func ValidatePayload(explicitClientID string, data map[string]any) (string, error) {
+	if data == nil {
+		return "", InvalidPayload("webhook_data must be a JSON object")
+	}
+	var missing []string
+	clientID, err := ClientIDOf(explicitClientID, data)
+	if err != nil {
+		if !errors.Is(err, ErrMissingFields) {
+			return "", err
+		}
+		missing = append(missing, "client_id")
+	}
+	if task, present := data["task"]; present && task != nil {
+		obj, ok := task.(map[string]any)
+		if !ok {
+			return "", InvalidPayload("task must be a JSON object")
+		}
+		id, hasID := obj["id"]
+		if !hasID || id == nil {
+			missing = append(missing, "task.id")
+		} else if s, ok := scalarID(id); !ok {
+			return "", InvalidPayload("task.id must be a string or a number")
+		} else if s == "" {
+			missing = append(missing, "task.id")
+		}
+	}
+	if len(missing) > 0 {
+		return "", MissingFields(missing...)
+	}
+	return clientID, nil
+}
+
+// StringField returns data[key] when it is a string, else "".
+func StringField(data map[string]any, key string) string {
+	s, _ := data[key].(string)
+	return s
+}
+
+// scalarID renders a string or JSON number id as a string.
+func scalarID(v any) (string, bool) {
+	switch t := v.(type) {
+	case string:
+		return t, true
+	case float64:
+		return strconv.FormatFloat(t, 'f', -1, 64), true
+	case json.Number:
+		return t.String(), true
+	}
+	return "", false
+}
