@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// Limits of SearchGraph.
+const (
+	defaultSearchLimit = 20
+	maxSearchLimit     = 200
+)
+
+const (
+	nodeCols = `client_id, node_id, type, label, properties, first_seen, last_seen, webhook_ids`
+	relCols  = `client_id, source, target, type, properties, first_seen, last_seen, webhook_ids`
+)
+
+// ClientGraph returns the merged graph of one client: its nodes of the given
+// types (all when empty) in node id order, at most q.Limit of them (no limit
+// when <= 0), and the relationships whose two endpoints are both among the
+// returned nodes. NodeCount counts the nodes matching the type filter before
+// the limit; Truncated says the limit cut them.
+func (s *SQLite) ClientGraph(ctx context.Context, q webhook.GraphQuery) (webhook.ClientGraph, error) {
+	cg := webhook.ClientGraph{ClientID: q.ClientID, Nodes: []webhook.StoredNode{},
+		Relationships: []webhook.StoredRelationship{}}
+	if q.ClientID == "" {
+		return cg, errors.New("store client graph: empty client id")
+	}
+	// One read transaction: the count, the nodes and the edges come from the
+	// same snapshot.
+	tx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	filter, args := `client_id = ?`, []any{q.ClientID}
+	if len(q.NodeTypes) > 0 {
+		filter += ` AND type IN (SELECT value FROM json_each(?))`
+		args = append(args, jsonList(q.NodeTypes))
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM graph_nodes WHERE `+filter, args...).Scan(&cg.NodeCount); err != nil {
+		return cg, fmt.Errorf("store client graph %s: count nodes: %w", q.ClientID, err)
+	}
+	limit := -1 // SQLite: no limit
+	if q.Limit > 0 {
+		limit = q.Limit
+	}
+	nodes, err := queryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE `+filter+
+		` ORDER BY node_id LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
+	}
+	for _, n := range nodes {
+		cg.Nodes = append(cg.Nodes, n.StoredNode)
+	}
+	cg.Truncated = len(cg.Nodes) < cg.NodeCount
+
+	relQuery, relArgs := `SELECT `+relCols+` FROM graph_relationships WHERE client_id = ?`, []any{q.ClientID}
+	if len(q.NodeTypes) > 0 || cg.Truncated {
+		ids := make([]string, len(cg.Nodes))
+		for i, n := range cg.Nodes {
+			ids[i] = n.ID
+		}
+		relQuery += ` AND source IN (SELECT value FROM json_each(?)) AND target IN (SELECT value FROM json_each(?))`
+		list := jsonList(ids)
+		relArgs = append(relArgs, list, list)
+	}
+	if cg.Relationships, err = queryRelationships(ctx, tx, relQuery+` ORDER BY source, target, type`, relArgs...); err != nil {
+		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
+	}
+	return cg, nil
+}
+
+// SearchGraph finds nodes whose label or any property value (at any depth, not
+// the property names) contains q.Query, case-insensitively (ASCII case folding,
+// as SQLite's LIKE does), with LIKE wildcards in the query matched literally.
+// Hits come in client and node id order, each with its direct relationships in
+// either direction. Limit defaults to 20 and is capped at 200.
+func (s *SQLite) SearchGraph(ctx context.Context, q webhook.SearchQuery) ([]webhook.SearchHit, error) {
+	hits := []webhook.SearchHit{}
+	if q.Query == "" {
+		return hits, errors.New("store search graph: empty query")
+	}
+	tx, err := s.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store search graph: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	// json_tree walks every value of the properties at any depth; only scalar
+	// values (atoms) are compared, so property names never match.
+	query := `SELECT ` + nodeCols + ` FROM graph_nodes AS n WHERE (n.label LIKE ? ESCAPE '\'
+		OR EXISTS (SELECT 1 FROM json_tree(n.properties) AS p
+			WHERE p.type NOT IN ('object', 'array', 'null')
+			AND (CASE p.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE p.atom END) LIKE ? ESCAPE '\'))`
+	pattern := likePattern(q.Query)
+	args := []any{pattern, pattern}
+	if q.ClientID != "" {
+		query += ` AND n.client_id = ?`
+		args = append(args, q.ClientID)
+	}
+	if len(q.NodeTypes) > 0 {
+		query += ` AND n.type IN (SELECT value FROM json_each(?))`
+		args = append(args, jsonList(q.NodeTypes))
+	}
+	query += ` ORDER BY n.client_id, n.node_id LIMIT ?`
+	args = append(args, clampLimit(q.Limit, defaultSearchLimit, maxSearchLimit))
+	nodes, err := queryNodes(ctx, tx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store search graph: %w", err)
+	}
+	for _, n := range nodes {
+		rels, err := queryRelationships(ctx, tx, `SELECT `+relCols+` FROM graph_relationships
+			WHERE client_id = ? AND source = ?
+			UNION
+			SELECT `+relCols+` FROM graph_relationships WHERE client_id = ? AND target = ?
+			ORDER BY source, target, type`, n.clientID, n.ID, n.clientID, n.ID)
+		if err != nil {
+			return nil, fmt.Errorf("store search graph: relationships of %s: %w", n.ID, err)
+		}
+		hits = append(hits, webhook.SearchHit{ClientID: n.clientID, Node: n.StoredNode, Relationships: rels})
+	}
+	return hits, nil
+}
+
+// clientNode is a stored node and its client.
+type clientNode struct {
+	webhook.StoredNode
+	clientID string
+}
+
+// queryNodes runs a query selecting nodeCols.
+func queryNodes(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]clientNode, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query nodes: %w", err)
+	}
+	defer rows.Close()
+	var out []clientNode
+	for rows.Next() {
+		var (
+			n                   clientNode
+			props, ids          string
+			firstSeen, lastSeen int64
+		)
+		if err := rows.Scan(&n.clientID, &n.ID, &n.Type, &n.Label, &props, &firstSeen, &lastSeen, &ids); err != nil {
+			return nil, fmt.Errorf("read node: %w", err)
+		}
+		if err := decodeProvenance(props, ids, &n.Properties, &n.WebhookIDs); err != nil {
+			return nil, fmt.Errorf("read node %s: %w", n.ID, err)
+		}
+		n.FirstSeen, n.LastSeen = decTime(firstSeen), decTime(lastSeen)
+		out = append(out, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query nodes: %w", err)
+	}
+	return out, nil
+}
+
+// queryRelationships runs a query selecting relCols.
+func queryRelationships(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]webhook.StoredRelationship, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query relationships: %w", err)
+	}
+	defer rows.Close()
+	out := []webhook.StoredRelationship{}
+	for rows.Next() {
+		var (
+			r                    webhook.StoredRelationship
+			clientID, props, ids string
+			firstSeen, lastSeen  int64
+		)
+		if err := rows.Scan(&clientID, &r.Source, &r.Target, &r.Type, &props, &firstSeen, &lastSeen, &ids); err != nil {
+			return nil, fmt.Errorf("read relationship: %w", err)
+		}
+		if err := decodeProvenance(props, ids, &r.Properties, &r.WebhookIDs); err != nil {
+			return nil, fmt.Errorf("read relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
+		}
+		r.FirstSeen, r.LastSeen = decTime(firstSeen), decTime(lastSeen)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query relationships: %w", err)
+	}
+	return out, nil
+}
+
+// decodeProvenance decodes the properties and webhook ids columns. Properties
+// are never nil, so that they encode as {} rather than null.
+func decodeProvenance(props, ids string, p *map[string]any, w *[]string) error {
+	if err := json.Unmarshal([]byte(props), p); err != nil {
+		return fmt.Errorf("decode properties: %w", err)
+	}
+	if *p == nil {
+		*p = map[string]any{}
+	}
+	if err := json.Unmarshal([]byte(ids), w); err != nil {
+		return fmt.Errorf("decode webhook ids: %w", err)
+	}
+	if *w == nil {
+		*w = []string{}
+	}
+	return nil
+}

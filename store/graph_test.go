@@ -1,0 +1,192 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+func nodeByID(t *testing.T, g webhook.ClientGraph, id string) webhook.StoredNode {
+	t.Helper()
+	for _, n := range g.Nodes {
+		if n.ID == id {
+			return n
+		}
+	}
+	t.Fatalf("node %s not in graph", id)
+	return webhook.StoredNode{}
+}
+
+func TestMergeGraph(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	t1 := t0.Add(time.Hour)
+
+	g1 := graphOf("client-1", 2, "Task") // client, status, task:0, task:1
+	require.NoError(t, s.MergeGraph(ctx, g1, "wh-1", t0))
+	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	require.NoError(t, err)
+	assert.Equal(t, 4, cg.NodeCount)
+	assert.Len(t, cg.Relationships, 4)
+
+	g2 := graphOf("client-1", 3, "Renamed") // adds task:2
+	g2.KnowledgeNodes[2].Properties = map[string]any{"priority": "high", "description": "new"}
+	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1))
+	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1), "the same webhook id is recorded once")
+
+	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	require.NoError(t, err)
+	assert.Equal(t, 5, cg.NodeCount, "only the new id adds a node")
+	assert.Len(t, cg.Nodes, 5)
+	assert.False(t, cg.Truncated)
+	assert.Len(t, cg.Relationships, 6)
+
+	task0 := nodeByID(t, cg, "task:0")
+	assert.Equal(t, t0, task0.FirstSeen, "first_seen stays")
+	assert.Equal(t, t1, task0.LastSeen, "last_seen moves")
+	assert.Equal(t, []string{"wh-1", "wh-2"}, task0.WebhookIDs)
+	assert.Equal(t, "Renamed 0", task0.Label)
+	assert.Equal(t, map[string]any{"index": float64(0), "description": "new", "priority": "high"},
+		task0.Properties, "new keys overwrite, old keys stay")
+
+	task2 := nodeByID(t, cg, "task:2")
+	assert.Equal(t, t1, task2.FirstSeen)
+	assert.Equal(t, []string{"wh-2"}, task2.WebhookIDs)
+
+	for _, r := range cg.Relationships {
+		if r.Source == "task:0" && r.Type == "HAS_STATUS" {
+			assert.Equal(t, t0, r.FirstSeen)
+			assert.Equal(t, t1, r.LastSeen)
+			assert.Equal(t, []string{"wh-1", "wh-2"}, r.WebhookIDs)
+			assert.Equal(t, map[string]any{"since": "today"}, r.Properties)
+		}
+	}
+
+	// An older extraction never moves last_seen back, and other clients are apart.
+	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 1, "Old"), "wh-0", t0.Add(-time.Hour)))
+	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	require.NoError(t, err)
+	task0 = nodeByID(t, cg, "task:0")
+	assert.Equal(t, t1, task0.LastSeen)
+	assert.Equal(t, t0.Add(-time.Hour), task0.FirstSeen)
+	other, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-2"})
+	require.NoError(t, err)
+	assert.Zero(t, other.NodeCount)
+	assert.NotNil(t, other.Nodes)
+	assert.NotNil(t, other.Relationships)
+}
+
+func TestMergeGraphCapsWebhookIDs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	g := graphOf("c", 0, "x")
+	for i := range 105 {
+		require.NoError(t, s.MergeGraph(ctx, g, "wh-"+string(rune('A'+i%26))+string(rune('a'+i/26)), t0))
+	}
+	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "c"})
+	require.NoError(t, err)
+	n := nodeByID(t, cg, "client:c")
+	assert.Len(t, n.WebhookIDs, 100)
+	assert.Equal(t, "wh-Fa", n.WebhookIDs[0], "the oldest five were dropped")
+}
+
+func TestClientGraphFilterAndLimit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 4, "Task"), "wh-1", t0))
+
+	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task"}})
+	require.NoError(t, err)
+	assert.Equal(t, 4, cg.NodeCount)
+	assert.False(t, cg.Truncated)
+	assert.Len(t, cg.Nodes, 4)
+	assert.Empty(t, cg.Relationships, "no edge has both ends among the tasks")
+
+	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task", "status"}, Limit: 3})
+	require.NoError(t, err)
+	assert.Equal(t, 5, cg.NodeCount)
+	assert.True(t, cg.Truncated)
+	ids := []string{}
+	for _, n := range cg.Nodes {
+		ids = append(ids, n.ID)
+	}
+	assert.Equal(t, []string{"status:open", "task:0", "task:1"}, ids, "node id order")
+	require.Len(t, cg.Relationships, 2)
+	for _, r := range cg.Relationships {
+		assert.Equal(t, "HAS_STATUS", r.Type)
+	}
+
+	_, err = s.ClientGraph(ctx, webhook.GraphQuery{})
+	require.Error(t, err)
+}
+
+func TestSearchGraph(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	g := webhook.KnowledgeGraph{ClientID: "client-1", KnowledgeNodes: []webhook.Node{
+		{ID: "client:client-1", Type: "client", Label: "ACME Corp", Properties: map[string]any{}},
+		{ID: "task:1", Type: "task", Label: "Quarterly Report", Properties: map[string]any{"owner": "Zelda", "budget": 4200}},
+		{ID: "task:2", Type: "task", Label: "Other", Properties: map[string]any{
+			"nested": map[string]any{"deep": []any{"Needle in 50% haystack"}}, "flag": true}},
+		{ID: "person:1", Type: "person", Label: "Ann_Smith", Properties: map[string]any{"secretkeyword": "x"}},
+	}, Relationships: []webhook.Relationship{
+		{Source: "client:client-1", Target: "task:1", Type: "HAS_TASK"},
+		{Source: "task:1", Target: "person:1", Type: "ASSIGNED_TO"},
+		{Source: "client:client-1", Target: "task:2", Type: "HAS_TASK"},
+	}}
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-1", t0))
+	g2 := g
+	g2.ClientID = "client-2"
+	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t0))
+
+	search := func(q webhook.SearchQuery) []string {
+		t.Helper()
+		hits, err := s.SearchGraph(ctx, q)
+		require.NoError(t, err)
+		out := []string{}
+		for _, h := range hits {
+			out = append(out, h.ClientID+"/"+h.Node.ID)
+		}
+		return out
+	}
+	c1 := func(q string) webhook.SearchQuery { return webhook.SearchQuery{Query: q, ClientID: "client-1"} }
+
+	assert.Equal(t, []string{"client-1/client:client-1"}, search(c1("acme")), "label, case-insensitive")
+	assert.Equal(t, []string{"client-1/task:1"}, search(c1("zELDa")), "property value")
+	assert.Equal(t, []string{"client-1/task:1"}, search(c1("420")), "numeric value")
+	assert.Equal(t, []string{"client-1/task:2"}, search(c1("needle")), "nested value")
+	assert.Equal(t, []string{"client-1/task:2"}, search(c1("true")), "boolean value")
+	assert.Empty(t, search(c1("secretkeyword")), "property keys do not match")
+	assert.Empty(t, search(c1("owner")), "property keys do not match")
+	assert.Equal(t, []string{"client-1/task:2"}, search(c1("50%")), "% is literal")
+	assert.Empty(t, search(c1("5%h")))
+	assert.Equal(t, []string{"client-1/person:1"}, search(c1("n_s")), "_ is literal")
+	assert.Empty(t, search(c1("a_n")))
+	assert.Equal(t, []string{"client-1/task:1", "client-2/task:1"}, search(webhook.SearchQuery{Query: "zelda"}), "all clients")
+	assert.Equal(t, []string{"client-1/task:1"}, search(webhook.SearchQuery{Query: "zelda", Limit: 1}))
+	assert.Empty(t, search(webhook.SearchQuery{Query: "zelda", NodeTypes: []string{"person"}}))
+	assert.Equal(t, []string{"client-1/person:1", "client-2/person:1"},
+		search(webhook.SearchQuery{Query: "ann", NodeTypes: []string{"person"}}))
+
+	hits, err := s.SearchGraph(ctx, c1("quarterly"))
+	require.NoError(t, err)
+	require.Len(t, hits, 1)
+	var rels []string
+	for _, r := range hits[0].Relationships {
+		rels = append(rels, r.Source+"-"+r.Type+"->"+r.Target)
+	}
+	assert.Equal(t, []string{"client:client-1-HAS_TASK->task:1", "task:1-ASSIGNED_TO->person:1"}, rels,
+		"direct relationships in both directions")
+
+	_, err = s.SearchGraph(ctx, webhook.SearchQuery{})
+	require.Error(t, err)
+}
