@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// binPath is the webhook-mcp binary built once for the subprocess tests.
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "webhook-mcp-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "webhook-mcp")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build webhook-mcp:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// lockedBuffer collects a subprocess's stderr safely.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestStdioSubprocess(t *testing.T) {
+	t.Parallel()
+	// Hold the HTTP port so that stdio mode must warn and keep serving.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	stderr := &lockedBuffer{}
+	env := []string{"DATA_DIR=" + t.TempDir(), "HTTP_ADDR=" + busy.Addr().String(), "LOG_LEVEL=debug"}
+	c, err := client.NewStdioMCPClientWithOptions(binPath, env, []string{"stdio"},
+		transport.WithCommandStderrWriter(stderr))
+	require.NoError(t, err)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	init := mcp.InitializeRequest{}
+	init.Params.ClientInfo = mcp.Implementation{Name: "stdio-test", Version: "1"}
+	_, err = c.Initialize(ctx, init)
+	require.NoError(t, err, "stderr: %s", stderr.String())
+
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	assert.Len(t, list.Tools, 8)
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "process_webhook_data"
+	req.Params.Arguments = map[string]any{"webhook_data": map[string]any{"client_id": "client-123",
+		"task": map[string]any{"id": "task_123", "name": "Client Task Name"}}}
+	res, err := c.CallTool(ctx, req)
+	require.NoError(t, err)
+	require.False(t, res.IsError, "%v", res.Content)
+	assert.Contains(t, res.Content[0].(mcp.TextContent).Text, `"client_id":"client-123"`)
+
+	require.Eventually(t, func() bool { return strings.Contains(stderr.String(), "HTTP listener not started") },
+		5*time.Second, 20*time.Millisecond, "stderr: %s", stderr.String())
+}
+
+// startServe runs `webhook-mcp serve` and waits until /healthz answers.
+func startServe(t *testing.T, env []string) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binPath, "serve")
+	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR="+addr)...)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 15*time.Second, 20*time.Millisecond, "server did not start: %s", stderr.String())
+	return cmd, base, stderr
+}
+
+func TestServeSubprocessSeedAndSIGTERM(t *testing.T) {
+	t.Parallel()
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir()})
+	body := `{"client_id":"client-123","action_id":"get_client_data","task":{"id":"task_123","name":"Client Task Name","description":"Task description"}}`
+	resp, err := http.Post(base+"/api/webhook/make.com/chatgpt-clients", "application/json", strings.NewReader(body))
+	require.NoError(t, err)
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", raw)
+	assert.Contains(t, string(raw), `"status":"processed"`)
+	assert.Contains(t, stderr.String(), "webhook source is unsigned")
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "exit after SIGTERM; stderr: %s", stderr.String())
+	case <-time.After(40 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+	assert.Contains(t, stderr.String(), "http stopped")
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/webhook-mcp/webhook-mcp/server"
+	"github.com/webhook-mcp/webhook-mcp/store"
+)
+
+const usage = `webhook-mcp: an MCP server and a Make.com webhook receiver in one binary.
+
+Usage:
+  webhook-mcp serve     serve HTTP on HTTP_ADDR: /api/webhook/{source}/{route}, /mcp, /sse, /api/status
+  webhook-mcp stdio     serve MCP on stdin/stdout (Claude Desktop) and the same HTTP listener
+  webhook-mcp version   print the version
+  webhook-mcp help      print this help
+
+Configuration is read from the environment; see README.md for the full table:
+  HTTP_ADDR (127.0.0.1:8000), MAKE_COM_WEBHOOK_SECRET, MAKE_COM_WEBHOOK_ENDPOINT,
+  WEBHOOK_VALIDATION_ENABLED (true), WEBHOOK_TIMEOUT_SECONDS (30), MAX_BODY_BYTES (1048576),
+  APPROVAL_TOKEN, MCP_AUTH_TOKEN, LOG_LEVEL (info), LOG_FORMAT (text), DEBUG (false),
+  DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h)
+`
+
+// errUsage marks a command-line mistake.
+var errUsage = errors.New("usage")
+
+// run is the whole program: testable end to end with its own environment and streams.
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		_, err := io.WriteString(stdout, usage)
+		return err
+	case "version", "--version":
+		_, err := fmt.Fprintf(stdout, "webhook-mcp %s\n", version)
+		return err
+	case "serve", "stdio":
+	default:
+		_, _ = io.WriteString(stderr, usage)
+		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
+	}
+	cfg, err := loadConfig(environ)
+	if err != nil {
+		return err
+	}
+	logger, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	srv, err := server.New(cfg, server.Deps{Store: st, Logger: logger, Version: version})
+	if err != nil {
+		return err
+	}
+	logger.Info("starting", "version", version, "mode", cmd, "store", st.Path())
+	srv.Start(ctx)
+	defer srv.Shutdown()
+	if cmd == "stdio" {
+		return runStdio(ctx, srv, cfg, logger, stdin, stdout)
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// runStdio serves MCP on stdin/stdout; the HTTP listener runs beside it when its
+// port is free, and a taken port is only a warning.
+func runStdio(ctx context.Context, srv *server.Server, cfg server.Config, logger *slog.Logger, stdin io.Reader, stdout io.Writer) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	httpDone := make(chan error, 1)
+	if ln, err := net.Listen("tcp", cfg.HTTPAddr); err != nil {
+		logger.Warn("HTTP listener not started; serving stdio only", "addr", cfg.HTTPAddr, "err", err)
+		close(httpDone)
+	} else {
+		go func() { httpDone <- srv.Serve(ctx, ln) }()
+	}
+	err := srv.ServeStdio(ctx, stdin, stdout)
+	cancel()
+	if herr := <-httpDone; herr != nil && err == nil {
+		err = herr
+	}
+	return err
+}
+
+// newLogger writes structured logs to stderr, never stdout.
+func newLogger(cfg server.Config, stderr io.Writer) (*slog.Logger, error) {
+	level, err := cfg.Level()
+	if err != nil {
+		return nil, err
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
+	}
+	return slog.New(slog.NewTextHandler(stderr, opts)), nil
+}

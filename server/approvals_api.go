@@ -1,0 +1,104 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// approvalList is the body of GET /api/approvals.
+type approvalList struct {
+	Approvals []tools.ApprovalStatus `json:"approvals"`
+}
+
+func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := approval.Filter{ClientID: q.Get("client_id")}
+	if st := q.Get("state"); st != "" {
+		for _, one := range strings.Split(st, ",") {
+			state := approval.State(strings.TrimSpace(one))
+			if !state.Valid() {
+				s.writeCallError(w, "", webhook.InvalidArgument("state", "unknown state %q", one))
+				return
+			}
+			f.States = append(f.States, state)
+		}
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
+			return
+		}
+		f.Limit = n
+	}
+	reqs, err := s.approvals.List(r.Context(), f)
+	if err != nil {
+		s.log.Error("list approvals", "err", err)
+		s.writeCallError(w, "", err)
+		return
+	}
+	out := approvalList{Approvals: make([]tools.ApprovalStatus, 0, len(reqs))}
+	for _, a := range reqs {
+		out.Approvals = append(out.Approvals, tools.StatusOf(a, nil))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
+	a, evs, err := s.approvals.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeApprovalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, tools.StatusOf(a, evs))
+}
+
+// handleDecide is POST /api/approvals/{id}/approve|reject with an optional
+// {"reason": "..."} body.
+func (s *Server) handleDecide(approve bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Reason string `json:"reason"`
+			Actor  string `json:"decided_by"`
+		}
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
+		if err == nil && len(strings.TrimSpace(string(raw))) > 0 {
+			err = json.Unmarshal(raw, &body)
+		}
+		if err != nil {
+			s.writeCallError(w, "", webhook.InvalidPayload("body must be JSON like {\"reason\": \"...\"}"))
+			return
+		}
+		actor := "api"
+		if body.Actor != "" {
+			actor = "api:" + body.Actor
+		}
+		id := r.PathValue("id")
+		var a approval.Request
+		if approve {
+			a, err = s.approvals.Approve(r.Context(), id, actor, body.Reason)
+		} else {
+			a, err = s.approvals.Reject(r.Context(), id, actor, body.Reason)
+		}
+		if err != nil {
+			s.writeApprovalError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, tools.StatusOf(a, nil))
+	}
+}
+
+func (s *Server) writeApprovalError(w http.ResponseWriter, r *http.Request, err error) {
+	if !errors.Is(err, approval.ErrNotFound) && !errors.Is(err, approval.ErrConflict) {
+		s.log.Error("approval request failed", "approval_id", r.PathValue("id"), "err", err)
+	}
+	s.writeCallError(w, "", err)
+}

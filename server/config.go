@@ -1,0 +1,68 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// Config is the server's configuration, read from the environment by cmd with
+// caarlos0/env (the tags name the variables).
+type Config struct {
+	HTTPAddr               string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8000"`
+	MakeComWebhookSecret   []string      `env:"MAKE_COM_WEBHOOK_SECRET" envSeparator:","`
+	MakeComWebhookEndpoint string        `env:"MAKE_COM_WEBHOOK_ENDPOINT"`
+	ValidationEnabled      bool          `env:"WEBHOOK_VALIDATION_ENABLED" envDefault:"true"`
+	TimeoutSeconds         int           `env:"WEBHOOK_TIMEOUT_SECONDS" envDefault:"30"`
+	MaxBodyBytes           int64         `env:"MAX_BODY_BYTES" envDefault:"1048576"`
+	ApprovalToken          string        `env:"APPROVAL_TOKEN"`
+	MCPAuthToken           string        `env:"MCP_AUTH_TOKEN"`
+	LogLevel               string        `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat              string        `env:"LOG_FORMAT" envDefault:"text"`
+	Debug                  bool          `env:"DEBUG" envDefault:"false"`
+	DataDir                string        `env:"DATA_DIR" envDefault:"./data"`
+	DatabaseURL            string        `env:"DATABASE_URL"`
+	IdempotencyWindow      time.Duration `env:"IDEMPOTENCY_WINDOW" envDefault:"24h"`
+	InboxRetention         time.Duration `env:"INBOX_RETENTION" envDefault:"720h"`
+	ApprovalTTL            time.Duration `env:"APPROVAL_TTL" envDefault:"24h"`
+	PublicURL              string        `env:"PUBLIC_URL"`
+}
+
+// Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
+func (c Config) Timeout() time.Duration { return time.Duration(c.TimeoutSeconds) * time.Second }
+
+// Validate checks ranges the environment parser cannot; its message names the
+// variable and what it accepts.
+func (c Config) Validate() error {
+	switch {
+	case c.TimeoutSeconds < 1 || c.TimeoutSeconds > 3600:
+		return fmt.Errorf("WEBHOOK_TIMEOUT_SECONDS=%d: want whole seconds from 1 to 3600", c.TimeoutSeconds)
+	case c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20:
+		return fmt.Errorf("MAX_BODY_BYTES=%d: want bytes from 1024 to 67108864", c.MaxBodyBytes)
+	case c.HTTPAddr == "":
+		return fmt.Errorf("HTTP_ADDR is empty: want host:port, e.g. 127.0.0.1:8000")
+	case c.IdempotencyWindow < 0 || c.InboxRetention < 0:
+		return fmt.Errorf("IDEMPOTENCY_WINDOW and INBOX_RETENTION must not be negative")
+	case c.ApprovalTTL < time.Minute:
+		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
+	case c.LogFormat != "text" && c.LogFormat != "json":
+		return fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat)
+	}
+	if _, err := c.Level(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Level is the log level: DEBUG=true forces debug.
+func (c Config) Level() (slog.Level, error) {
+	if c.Debug {
+		return slog.LevelDebug, nil
+	}
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(strings.ToUpper(c.LogLevel))); err != nil {
+		return 0, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", c.LogLevel)
+	}
+	return l, nil
+}

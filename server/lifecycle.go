@@ -1,0 +1,117 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"time"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+)
+
+// Start runs the background work: executing approved requests, expiring
+// overdue ones, and pruning the inbox. Shutdown stops it.
+func (s *Server) Start(ctx context.Context) {
+	ctx, s.bgCancel = context.WithCancel(ctx)
+	s.bgDone.Add(2)
+	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
+	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()
+	for _, rt := range s.routesSnapshot() {
+		if len(s.secretsFor(rt.Source)) == 0 || !s.cfg.ValidationEnabled {
+			s.log.Warn("webhook source is unsigned: requests are accepted without a signature",
+				"source", rt.Source, "path", rt.Path)
+		}
+	}
+	if s.cfg.ApprovalToken == "" {
+		s.log.Warn("APPROVAL_TOKEN is not set: the approvals API only answers requests from loopback")
+	}
+}
+
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: log.New(io.Discard, "", 0)}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	s.log.Info("http listening", "addr", ln.Addr().String(), "mcp", "/mcp", "sse", "/sse",
+		"webhook", "/api/webhook/"+DefaultSource+"/"+DefaultRoute)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	return s.shutdownHTTP(srv)
+}
+
+// shutdownHTTP closes MCP sessions, then drains HTTP requests in flight for up
+// to the webhook timeout plus a margin.
+func (s *Server) shutdownHTTP(srv *http.Server) error {
+	s.draining.Store(true)
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout()+5*time.Second)
+	defer cancel()
+	s.sse.CloseSessions()
+	if err := s.streamable.Shutdown(ctx); err != nil {
+		s.log.Warn("close MCP sessions", "err", err)
+	}
+	err := srv.Shutdown(ctx)
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	s.log.Info("http stopped")
+	return err
+}
+
+// ServeStdio serves MCP over in/out until in closes or ctx is done. Only
+// protocol messages are written to out.
+func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	std := mcpserver.NewStdioServer(s.mcp)
+	std.SetErrorLogger(slogWriterLogger(s.log))
+	err := std.Listen(ctx, in, out)
+	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
+		return nil
+	}
+	return err
+}
+
+// Shutdown stops the background work, waiting for deliveries in flight.
+func (s *Server) Shutdown() {
+	s.draining.Store(true)
+	if s.bgCancel != nil {
+		s.bgCancel()
+	}
+	s.bgDone.Wait()
+}
+
+func (s *Server) pruneLoop(ctx context.Context) {
+	if s.cfg.InboxRetention <= 0 {
+		return
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := s.deps.Store.PruneEvents(ctx, s.deps.Now().Add(-s.cfg.InboxRetention))
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("prune inbox", "err", err)
+		} else if n > 0 {
+			s.log.Info("pruned inbox", "deleted", n, "retention", s.cfg.InboxRetention.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) routesSnapshot() []Route {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Route, 0, len(s.routes))
+	for _, r := range s.routes {
+		out = append(out, r)
+	}
+	return out
+}

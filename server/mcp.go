@@ -1,0 +1,92 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / ClickUp tasks) and turns them into " +
+	"knowledge graphs. Use process_webhook_data or extract_client_knowledge_graph on a payload, " +
+	"validate_webhook_signature to check a signature, and send_webhook_response to ask a human to approve an " +
+	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
+
+func newMCPServer(version string) *mcpserver.MCPServer {
+	return mcpserver.NewMCPServer("webhook-mcp", version,
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithInstructions(instructions),
+		mcpserver.WithRecovery(),
+	)
+}
+
+// toolHandler adapts Registry.Call to an MCP tool: user mistakes become tool
+// errors the model can read; internal failures say only that they happened and
+// under which webhook id they are logged.
+func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		input, err := argumentsOf(req)
+		if err != nil {
+			return mcp.NewToolResultError("invalid_payload: arguments are not a JSON object"), nil
+		}
+		out, err := s.registry.Call(ctx, tools.Request{
+			Action: name, Input: input,
+			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: name, Requester: requesterOf(ctx)},
+		})
+		if err != nil {
+			return toolError(out.WebhookID, err), nil
+		}
+		return &mcp.CallToolResult{
+			Content:           []mcp.Content{mcp.NewTextContent(string(out.Result))},
+			StructuredContent: out.Result,
+		}, nil
+	}
+}
+
+// toolError renders an error of Registry.Call as an isError tool result.
+func toolError(webhookID string, err error) *mcp.CallToolResult {
+	_, body := errorBodyOf(err)
+	text := body.Code + ": " + body.Message
+	if len(body.Fields) > 0 {
+		b, _ := json.Marshal(body.Fields)
+		text += " (fields: " + string(b) + ")"
+	}
+	if webhookID != "" {
+		text += " [webhook_id " + webhookID + "]"
+	}
+	res := mcp.NewToolResultError(text)
+	return res
+}
+
+// argumentsOf returns the call's arguments as a JSON object.
+func argumentsOf(req mcp.CallToolRequest) (json.RawMessage, error) {
+	switch a := req.GetRawArguments().(type) {
+	case json.RawMessage:
+		return a, nil
+	case nil:
+		return json.RawMessage("{}"), nil
+	default:
+		return json.Marshal(a)
+	}
+}
+
+// requesterOf names the MCP client that made the request.
+func requesterOf(ctx context.Context) string {
+	name := ""
+	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.ClientInfo != nil {
+		name = info.ClientInfo.Name
+	}
+	if name == "" {
+		if sess, ok := mcpserver.ClientSessionFromContext(ctx).(mcpserver.SessionWithClientInfo); ok {
+			name = sess.GetClientInfo().Name
+		}
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	return "mcp-client:" + name
+}

@@ -1,0 +1,185 @@
+// Package server assembles webhook-mcp: the action registry, the approval
+// service, the store, the MCP server with its stdio, Streamable HTTP and SSE
+// transports, and the HTTP routes of the webhook receiver.
+package server
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/store"
+	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// DefaultSource and DefaultRoute are registered out of the box.
+const (
+	DefaultSource = "make.com"
+	DefaultRoute  = "chatgpt-clients"
+)
+
+// Store is the persistence the server needs.
+type Store interface {
+	webhook.Inbox
+	webhook.GraphStore
+	approval.Store
+	Kind() string
+	Path() string
+	SchemaVersion(ctx context.Context) (int, error)
+	Stats(ctx context.Context) (store.Stats, error)
+}
+
+// Deps are the server's collaborators.
+type Deps struct {
+	Store      Store
+	Logger     *slog.Logger     // nil: slog.Default()
+	Now        func() time.Time // nil: time.Now
+	HTTPClient *http.Client     // outbound deliveries; nil: a client without environment proxy
+	Version    string
+}
+
+// Route is a registered webhook route.
+type Route struct {
+	Source string `json:"source"`
+	Name   string `json:"route"`
+	ID     string `json:"id"`
+	Action string `json:"action"`
+	Path   string `json:"path"`
+}
+
+// Server is the assembled application.
+type Server struct {
+	cfg        Config
+	deps       Deps
+	log        *slog.Logger
+	started    time.Time
+	registry   *tools.Registry
+	approvals  *approval.Service
+	mcp        *mcpserver.MCPServer
+	streamable *mcpserver.StreamableHTTPServer
+	sse        *mcpserver.SSEServer
+
+	mu      sync.RWMutex
+	routes  map[string]Route    // "source/route" → route
+	secrets map[string][][]byte // source → secrets
+
+	counters counters
+	draining atomic.Bool
+	bgCancel context.CancelFunc
+	bgDone   sync.WaitGroup
+}
+
+// New assembles a server with the built-in actions and the default route.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if deps.Store == nil {
+		return nil, fmt.Errorf("server: a store is required")
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Version == "" {
+		deps.Version = "dev"
+	}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now(),
+		routes: map[string]Route{}, secrets: map[string][][]byte{}}
+	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger})
+	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Timeout: cfg.Timeout(),
+		IdempotencyWindow: cfg.IdempotencyWindow, Now: deps.Now, Logger: deps.Logger})
+	s.mcp = newMCPServer(deps.Version)
+	s.addGraphResource()
+	s.streamable = mcpserver.NewStreamableHTTPServer(s.mcp, mcpserver.WithEndpointPath("/mcp"),
+		mcpserver.WithStreamableHTTPLogger(deps.Logger))
+	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
+		mcpserver.WithUseFullURLForMessageEndpoint(false))
+
+	sender := webhook.NewSender(deps.HTTPClient, cfg.Timeout(), "webhook-mcp/"+deps.Version)
+	builtin := tools.Builtin(tools.Deps{Graphs: deps.Store, Inbox: deps.Store, Approvals: s.approvals, Sender: sender,
+		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now})
+	for _, a := range builtin {
+		if err := s.RegisterAction(a); err != nil {
+			return nil, err
+		}
+	}
+	for _, secret := range cfg.MakeComWebhookSecret {
+		if secret = strings.TrimSpace(secret); secret != "" {
+			s.RegisterWebhookSecret(DefaultSource, secret)
+		}
+	}
+	if err := s.RegisterWebhookRoute(DefaultSource+"/"+DefaultRoute, "process_webhook_data"); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// RegisterAction adds an action to the registry and, as a tool, to the MCP server.
+func (s *Server) RegisterAction(a tools.Action) error {
+	if err := s.registry.Register(a); err != nil {
+		return err
+	}
+	s.mcp.AddTool(a.Tool(), s.toolHandler(a.Spec().Name))
+	return nil
+}
+
+// RegisterWebhookSecret adds a secret for a source; several secrets may be
+// registered at once (key rotation), and any of them verifies.
+func (s *Server) RegisterWebhookSecret(source, secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secrets[source] = append(s.secrets[source], []byte(secret))
+}
+
+// RegisterWebhookRoute maps POST /api/webhook/<source>/<route> to an action.
+// path is "<source>/<route>", e.g. "make.com/chatgpt-clients"; the route's id
+// (its "source" in results and the inbox) is "make.com_chatgpt_clients".
+func (s *Server) RegisterWebhookRoute(path, action string) error {
+	source, name, ok := strings.Cut(strings.Trim(path, "/"), "/")
+	if !ok || source == "" || name == "" || strings.Contains(name, "/") {
+		return fmt.Errorf("register route %q: want <source>/<route>", path)
+	}
+	if _, ok := s.registry.Lookup(action); !ok {
+		return fmt.Errorf("register route %q: %w: %s", path, tools.ErrUnknownAction, action)
+	}
+	id := strings.ReplaceAll(source+"_"+name, "-", "_")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.routes[source+"/"+name] = Route{Source: source, Name: name, ID: id, Action: action,
+		Path: "/api/webhook/" + source + "/" + name}
+	return nil
+}
+
+// Registry is the action registry (for tests and embedding).
+func (s *Server) Registry() *tools.Registry { return s.registry }
+
+// Approvals is the approval service.
+func (s *Server) Approvals() *approval.Service { return s.approvals }
+
+// MCPServer is the underlying mcp-go server (for in-process clients).
+func (s *Server) MCPServer() *mcpserver.MCPServer { return s.mcp }
+
+func (s *Server) secretsFor(source string) [][]byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.secrets[source]
+}
+
+func (s *Server) route(source, name string) (Route, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.routes[source+"/"+name]
+	return r, ok
+}

@@ -1,0 +1,41 @@
+package tools
+
+import (
+	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// Deps are what the built-in actions need.
+type Deps struct {
+	Graphs    webhook.GraphStore
+	Inbox     webhook.Inbox
+	Approvals *approval.Service
+	Sender    *webhook.Sender
+	// Secrets returns the secrets registered for a source (nil when unsigned).
+	Secrets func(source string) [][]byte
+	// DefaultSource is the source whose secret validate_webhook_signature uses
+	// when none is named.
+	DefaultSource string
+	// DefaultResponseURL is send_webhook_response's URL when none is given.
+	DefaultResponseURL string
+	Now                func() time.Time
+}
+
+// Builtin returns every built-in action wired to deps.
+func Builtin(d Deps) []Action {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return []Action{
+		processWebhookData(d),
+		extractClientKnowledgeGraph(d),
+		validateWebhookSignature(d),
+		sendWebhookResponse(d),
+		getApprovalStatus(d),
+		getClientKnowledgeGraph(d),
+		searchKnowledgeGraph(d),
+		listWebhookEvents(d),
+	}
+}

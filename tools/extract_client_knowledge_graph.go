@@ -1,0 +1,46 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// ExtractInput is the input of extract_client_knowledge_graph.
+type ExtractInput struct {
+	WebhookData        map[string]any `json:"webhook_data" jsonschema:"client payload as a JSON object: the short form {client_id, task:{id,name,description}} or a whole ClickUp task object"`
+	ClientID           string         `json:"client_id,omitempty" jsonschema:"client the graph belongs to; defaults to webhook_data.client_id"`
+	IncludeTaskDetails *bool          `json:"include_task_details,omitempty" jsonschema:"include task descriptions and text content in node properties (default true)"`
+}
+
+func extractClientKnowledgeGraph(d Deps) Action {
+	return Define(Spec{
+		Name:  "extract_client_knowledge_graph",
+		Title: "Extract client knowledge graph",
+		Description: "Turn a client payload into a knowledge graph of nodes (client, task, status, person, tag, " +
+			"priority, list/folder/space, custom_field, ...) and relationships (HAS_TASK, HAS_STATUS, ASSIGNED_TO, " +
+			"HAS_FIELD with the value on the edge, ...). Node ids are stable (\"task:task_123\") so repeated calls " +
+			"merge into the client's stored graph. Unknown payload shapes still give a graph. " +
+			"Requires client_id as an argument or inside webhook_data.",
+		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
+	}, func(ctx context.Context, inv Invocation, in ExtractInput) (webhook.KnowledgeGraph, error) {
+		if in.WebhookData == nil {
+			return webhook.KnowledgeGraph{}, webhook.MissingFields("webhook_data")
+		}
+		clientID, err := webhook.ClientIDOf(in.ClientID, in.WebhookData)
+		if err != nil {
+			return webhook.KnowledgeGraph{}, err
+		}
+		details := in.IncludeTaskDetails == nil || *in.IncludeTaskDetails
+		now := d.Now().UTC()
+		g := webhook.Extract(in.WebhookData, webhook.ExtractOptions{ClientID: clientID, Source: inv.Source,
+			IncludeTaskDetails: details, ExtractionID: uuid.NewString(), Now: now})
+		if err := d.Graphs.MergeGraph(ctx, g, inv.WebhookID, now); err != nil {
+			return g, fmt.Errorf("merge graph of client %s: %w", clientID, err)
+		}
+		return g, nil
+	})
+}
