@@ -105,6 +105,28 @@ func exerciseTools(t *testing.T, c *client.Client, receiverURL string) {
 	require.False(t, res.IsError, "%v", res.Content)
 	assert.Equal(t, "pending", st.State)
 
+	var found struct {
+		Hits []webhook.SearchHit `json:"hits"`
+	}
+	res = callTool(t, c, "search_knowledge_graph", map[string]any{"query": "client task", "client_id": "client-123"}, &found)
+	require.False(t, res.IsError, "%v", res.Content)
+	require.NotEmpty(t, found.Hits)
+	assert.Equal(t, "task:task_123", found.Hits[0].Node.ID)
+
+	var events struct {
+		Events []webhook.InboxEvent `json:"events"`
+	}
+	res = callTool(t, c, "list_webhook_events", map[string]any{"client_id": "client-123", "limit": 10}, &events)
+	require.False(t, res.IsError, "%v", res.Content)
+	require.NotEmpty(t, events.Events)
+	// Newest first, and a call is recorded before it runs: this very call leads.
+	assert.Equal(t, "list_webhook_events", events.Events[0].Route)
+	assert.Equal(t, webhook.StateReceived, events.Events[0].State)
+	assert.Equal(t, webhook.KindTool, events.Events[0].Kind)
+	require.Greater(t, len(events.Events), 1)
+	assert.Equal(t, "search_knowledge_graph", events.Events[1].Route)
+	assert.Equal(t, webhook.StateProcessed, events.Events[1].State)
+
 	res = callTool(t, c, "process_webhook_data", map[string]any{"webhook_data": map[string]any{"task": map[string]any{"name": "x"}}}, nil)
 	require.True(t, res.IsError)
 	assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "missing_fields")
