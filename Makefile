@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint fmt bench-micro clean
+.PHONY: build run stdio test test-short lint fmt bench bench-profile bench-micro clean fuzz conformance inspector-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/webhook-mcp
@@ -27,6 +27,37 @@ lint:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# Load benchmark (docs/performance.md): webhook-mcp against bare baselines on
+# loopback, under 3 minutes; prints the table, writes bench/results/<date>.json.
+bench: build
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/bench ./bench
+	./bin/bench run -bin $(BIN)
+
+# CPU profile of the webhook path under closed-loop load (top entries printed).
+bench-profile:
+	CGO_ENABLED=0 $(GO) build -trimpath -o bin/bench ./bench
+	./bin/bench profile -payload clickup -cpuprofile bin/cpu-webhook-clickup.pprof
+
+# Fuzz targets, each for FUZZTIME (go test -fuzz runs one target at a time).
+# New inputs are minimized for at most FUZZMINIMIZETIME (go's default, 60s,
+# can take a whole run on 2 busy cores).
+FUZZTIME    ?= 60s
+FUZZMINIMIZETIME ?= 5s
+FUZZTARGETS := ./webhook:FuzzDecodePayload ./webhook:FuzzSignatureHeaders ./webhook:FuzzExtract
+fuzz:
+	@set -e; for t in $(FUZZTARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$pkg; done
+
+# Official MCP conformance suite (server scenarios, Streamable HTTP) and the MCP
+# Inspector CLI over stdio and /mcp; both install Node 22 and their npm
+# packages into .tools/ on first use (scripts/node-tools.sh pins the versions).
+conformance: build
+	./scripts/conformance.sh
+
+inspector-check: build
+	./scripts/inspector-check.sh
 
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./store/

@@ -46,6 +46,7 @@ var transitions = map[State][]State{
 	StatePending:    {StateApproved, StateRejected, StateExpired},
 	StateApproved:   {StateDelivering},
 	StateDelivering: {StateDelivered, StateFailed, StateDelivering},
+	StateFailed:     {StateDelivering}, // a dead letter sent again by hand
 }
 
 // CanTransition reports whether the state machine allows from → to.
@@ -75,14 +76,39 @@ func (e *ConflictError) Error() string {
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
 
-// Delivery is the outcome of executing an approved action.
+// Delivery outcomes.
+const (
+	OutcomeDelivered = "delivered"
+	OutcomeRetrying  = "retrying"
+	OutcomeFailed    = "failed"
+	OutcomeGone      = "gone"
+)
+
+// Delivery is the outcome of the latest attempt to execute an approved action.
 type Delivery struct {
-	Attempts    int       `json:"attempts"`
-	StatusCode  int       `json:"status_code,omitempty"`
-	Error       string    `json:"error,omitempty"`
-	Response    string    `json:"response,omitempty" jsonschema:"first bytes of the receiver's response body"`
-	DurationMS  float64   `json:"duration_ms"`
-	AttemptedAt time.Time `json:"attempted_at"`
+	Outcome       string     `json:"outcome,omitempty" jsonschema:"delivered, retrying, failed or gone"`
+	Attempts      int        `json:"attempts" jsonschema:"attempts so far in this round"`
+	StatusCode    int        `json:"status_code,omitempty"`
+	Error         string     `json:"error,omitempty"`
+	Response      string     `json:"response,omitempty" jsonschema:"first bytes of the receiver's response body"`
+	DurationMS    float64    `json:"duration_ms"`
+	AttemptedAt   time.Time  `json:"attempted_at"`
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// Retryable, RetryAfter and Gone classify an attempt for the scheduler;
+	// they are not stored.
+	Retryable  bool          `json:"-"`
+	RetryAfter time.Duration `json:"-"`
+	Gone       bool          `json:"-"`
+}
+
+// Attempt is one recorded delivery attempt.
+type Attempt struct {
+	N          int       `json:"n" jsonschema:"attempt number, 1-based, over the life of the request"`
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"status_code,omitempty"`
+	LatencyMS  float64   `json:"latency_ms"`
+	Error      string    `json:"error,omitempty"`
+	Response   string    `json:"response,omitempty" jsonschema:"first 4 KiB of the response body"`
 }
 
 // Request is one approval request: the exact action and parameters that will run
@@ -105,6 +131,8 @@ type Request struct {
 	Reason       string          `json:"reason,omitempty"`
 	Delivery     *Delivery       `json:"delivery,omitempty"`
 	UpdatedAt    time.Time       `json:"updated_at"`
+	// NextAttemptAt is when a delivering request is due (nil: now).
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 }
 
 // Event is one audited transition of a request.
@@ -130,4 +158,10 @@ type Transition struct {
 	Decision bool
 	// Delivery, when set, replaces the request's delivery outcome.
 	Delivery *Delivery
+	// NextAttemptAt, when set, schedules the next delivery attempt.
+	NextAttemptAt *time.Time
+	// Attempt, when set, is recorded in the request's attempt log.
+	Attempt *Attempt
+	// ReleaseClaim clears the worker's claim on the request.
+	ReleaseClaim bool
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -42,31 +43,54 @@ type Config struct {
 	Logger *slog.Logger     // nil: slog.Default()
 	// Workers bounds concurrent executions (<= 0: 4).
 	Workers int
-	// SweepInterval is how often pending requests are checked for expiry and
-	// approved ones for execution (<= 0: 30s).
+	// SweepInterval is how often pending requests are checked for expiry (<= 0: 30s).
 	SweepInterval time.Duration
+	// PollInterval is how often the worker looks for due deliveries besides
+	// being kicked (<= 0: 1s).
+	PollInterval time.Duration
+	// Lease is how long a claim on a delivery lasts (<= 0: 2m); keep it above
+	// the per-attempt timeout.
+	Lease time.Duration
+	// Schedule is the delay before each attempt (nil: DefaultSchedule).
+	Schedule []time.Duration
+	// Rand returns [0,1) for jitter (nil: math/rand/v2).
+	Rand func() float64
+	// OnAttempt, when set, is told the outcome of every delivery attempt
+	// (delivered, retrying, failed, gone), e.g. for metrics.
+	OnAttempt func(outcome string)
+	// OnPending, when set, is called after a new request is stored as pending
+	// (to notify reviewers). It must not block: do slow work on a goroutine.
+	OnPending func(ctx context.Context, r Request)
 }
 
 // Service creates, decides, expires and executes approval requests.
 type Service struct {
-	store   Store
-	ttl     time.Duration
-	now     func() time.Time
-	log     *slog.Logger
-	workers int
-	sweep   time.Duration
+	store    Store
+	ttl      time.Duration
+	now      func() time.Time
+	log      *slog.Logger
+	workers  int
+	sweep    time.Duration
+	poll     time.Duration
+	lease    time.Duration
+	schedule []time.Duration
+	rand     func() float64
+
+	onPending func(ctx context.Context, r Request)
+	onAttempt func(outcome string)
 
 	kick     chan struct{}
 	inflight sync.WaitGroup
 	mu       sync.Mutex
-	running  map[string]bool
+	nbusy    int
 }
 
 // NewService returns a Service; call Start to execute approved requests.
 func NewService(cfg Config) *Service {
 	s := &Service{store: cfg.Store, ttl: cfg.TTL, now: cfg.Now, log: cfg.Logger,
-		workers: cfg.Workers, sweep: cfg.SweepInterval,
-		kick: make(chan struct{}, 1), running: map[string]bool{}}
+		workers: cfg.Workers, sweep: cfg.SweepInterval, onPending: cfg.OnPending,
+		poll: cfg.PollInterval, lease: cfg.Lease, schedule: cfg.Schedule, rand: cfg.Rand, onAttempt: cfg.OnAttempt,
+		kick: make(chan struct{}, 1)}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}
@@ -81,6 +105,18 @@ func NewService(cfg Config) *Service {
 	}
 	if s.sweep <= 0 {
 		s.sweep = 30 * time.Second
+	}
+	if s.poll <= 0 {
+		s.poll = time.Second
+	}
+	if s.lease <= 0 {
+		s.lease = 2 * time.Minute
+	}
+	if len(s.schedule) == 0 {
+		s.schedule = DefaultSchedule
+	}
+	if s.rand == nil {
+		s.rand = rand.Float64
 	}
 	return s
 }
@@ -108,6 +144,9 @@ func (s *Service) Request(ctx context.Context, d Draft) (Request, error) {
 	}
 	s.log.InfoContext(ctx, "approval requested", "approval_id", r.ID, "webhook_id", r.WebhookID,
 		"action", r.Action, "client_id", r.ClientID, "requested_by", r.RequestedBy)
+	if s.onPending != nil {
+		s.onPending(ctx, r)
+	}
 	return r, nil
 }
 

@@ -29,4 +29,11 @@ type Store interface {
 	TransitionApproval(ctx context.Context, t Transition) (Request, error)
 	// ApprovalEvents returns the audit trail of one request, oldest first.
 	ApprovalEvents(ctx context.Context, id string) ([]Event, error)
+	// ClaimDue claims up to limit requests due for a delivery attempt: approved
+	// ones, and delivering ones whose next attempt is due and whose previous
+	// claim has lapsed. Approved ones move to delivering (with an event). Each
+	// claim lasts until now+lease; two workers never hold the same request.
+	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, actor string, limit int) ([]Request, error)
+	// ApprovalAttempts returns the delivery attempts of one request, oldest first.
+	ApprovalAttempts(ctx context.Context, id string) ([]Attempt, error)
 }

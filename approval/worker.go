@@ -2,11 +2,13 @@ package approval
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
-// Kick asks the worker to look for approved requests now.
+// DefaultSchedule is the delay before each delivery attempt when none is configured.
+var DefaultSchedule = []time.Duration{0, 5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute}
+
+// Kick asks the worker to look for due deliveries now.
 func (s *Service) Kick() {
 	select {
 	case s.kick <- struct{}{}:
@@ -14,91 +16,141 @@ func (s *Service) Kick() {
 	}
 }
 
-// Run executes approved requests with exec until ctx is done, then waits for the
-// executions in flight. Requests left in delivering by a previous process are
-// delivered again first (delivery is at-least-once); pending requests past their
-// expiry are expired on every sweep.
+// Run executes due deliveries with exec until ctx is done, then waits for the
+// attempts in flight. Every attempt is claimed in the store first, so two
+// workers (or two processes) never send the same attempt; a claim left by a
+// process that died lapses after the lease and the attempt is made again
+// (delivery is at-least-once; receivers deduplicate by webhook-id).
 func (s *Service) Run(ctx context.Context, exec Executor) {
-	s.dispatch(ctx, exec, StateDelivering)
-	s.dispatch(ctx, exec, StateApproved)
-	t := time.NewTicker(s.sweep)
-	defer t.Stop()
+	poll := time.NewTicker(s.poll)
+	defer poll.Stop()
+	sweep := time.NewTicker(s.sweep)
+	defer sweep.Stop()
 	for {
+		s.RunDue(ctx, exec)
 		select {
 		case <-ctx.Done():
 			s.inflight.Wait()
 			return
 		case <-s.kick:
-		case <-t.C:
+		case <-poll.C:
+		case <-sweep.C:
 			if _, err := s.ExpireDue(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("expire approvals", "err", err)
 			}
 		}
-		s.dispatch(ctx, exec, StateApproved)
 	}
 }
 
-// dispatch claims every request in state from and executes it on a worker.
-func (s *Service) dispatch(ctx context.Context, exec Executor, from State) {
-	reqs, err := s.store.ListApprovals(ctx, Filter{States: []State{from}, Limit: 500})
+// RunDue claims every due delivery and starts its attempt on a worker; it
+// returns once they are started. Tests call it directly with an injected clock.
+func (s *Service) RunDue(ctx context.Context, exec Executor) int {
+	free := s.workers - s.busy()
+	if free <= 0 {
+		return 0
+	}
+	claimed, err := s.store.ClaimDue(ctx, s.now().UTC(), s.lease, "system:worker", free)
 	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Error("list approvals to execute", "state", from, "err", err)
+			s.log.Error("claim due deliveries", "err", err)
 		}
-		return
+		return 0
 	}
-	sem := make(chan struct{}, s.workers)
-	for i := len(reqs) - 1; i >= 0; i-- { // oldest first
-		r := reqs[i]
-		if !s.markRunning(r.ID) {
-			continue
-		}
-		claimed, err := s.store.TransitionApproval(ctx, Transition{ID: r.ID, From: []State{from}, To: StateDelivering,
-			Actor: "system:worker", At: s.now().UTC()})
-		if err != nil {
-			s.unmarkRunning(r.ID)
-			if !errors.Is(err, ErrConflict) && ctx.Err() == nil {
-				s.log.Error("claim approval", "approval_id", r.ID, "err", err)
-			}
-			continue
-		}
-		sem <- struct{}{}
+	for _, r := range claimed {
 		s.inflight.Add(1)
+		s.setBusy(1)
 		go func() {
-			defer func() { <-sem; s.inflight.Done(); s.unmarkRunning(claimed.ID) }()
-			s.execute(context.WithoutCancel(ctx), exec, claimed)
+			defer func() { s.setBusy(-1); s.inflight.Done(); s.Kick() }()
+			s.attempt(context.WithoutCancel(ctx), exec, r)
 		}()
 	}
+	return len(claimed)
 }
 
-// execute runs one claimed request and records its outcome.
-func (s *Service) execute(ctx context.Context, exec Executor, r Request) {
+// Wait blocks until the attempts in flight are recorded.
+func (s *Service) Wait() { s.inflight.Wait() }
+
+// attempt makes one delivery attempt and records it with its outcome: delivered,
+// another attempt scheduled, or failed (a dead letter) when the receiver is gone,
+// refuses for good, or the schedule is used up.
+func (s *Service) attempt(ctx context.Context, exec Executor, r Request) {
 	d := exec.Execute(ctx, r)
-	to := StateDelivered
-	if d.Error != "" {
-		to = StateFailed
+	now := s.now().UTC()
+	prev := 0
+	if r.Delivery != nil && r.Delivery.Outcome == OutcomeRetrying {
+		prev = r.Delivery.Attempts
 	}
-	if _, err := s.store.TransitionApproval(ctx, Transition{ID: r.ID, From: []State{StateDelivering}, To: to,
-		Actor: "system:worker", Reason: d.Error, At: s.now().UTC(), Delivery: &d}); err != nil {
-		s.log.Error("record delivery", "approval_id", r.ID, "webhook_id", r.WebhookID, "err", err)
+	d.Attempts = prev + 1
+	d.AttemptedAt = now
+	t := Transition{ID: r.ID, From: []State{StateDelivering}, Actor: "system:worker", At: now,
+		Delivery: &d, ReleaseClaim: true,
+		Attempt: &Attempt{At: now, StatusCode: d.StatusCode, LatencyMS: d.DurationMS, Error: d.Error, Response: d.Response}}
+	switch {
+	case d.Error == "":
+		t.To, d.Outcome = StateDelivered, OutcomeDelivered
+	case d.Gone:
+		t.To, d.Outcome, t.Reason = StateFailed, OutcomeGone, "receiver answered 410 Gone"
+	default:
+		delay, ok := time.Duration(0), false
+		if d.Retryable {
+			delay, ok = nextDelay(s.schedule, d.Attempts+1, d.RetryAfter, s.rand)
+		}
+		if ok {
+			next := now.Add(delay)
+			t.To, d.Outcome, t.NextAttemptAt, d.NextAttemptAt = StateDelivering, OutcomeRetrying, &next, &next
+			t.Reason = "retry scheduled: " + d.Error
+		} else {
+			t.To, d.Outcome, t.Reason = StateFailed, OutcomeFailed, d.Error
+		}
+	}
+	if _, err := s.store.TransitionApproval(ctx, t); err != nil {
+		s.log.Error("record delivery attempt", "approval_id", r.ID, "webhook_id", r.WebhookID, "err", err)
 		return
 	}
-	s.log.Info("approval executed", "approval_id", r.ID, "webhook_id", r.WebhookID, "state", to,
-		"status_code", d.StatusCode, "duration_ms", d.DurationMS)
+	if s.onAttempt != nil {
+		s.onAttempt(d.Outcome)
+	}
+	s.log.Info("delivery attempt", "approval_id", r.ID, "webhook_id", r.WebhookID, "attempt", d.Attempts,
+		"outcome", d.Outcome, "status_code", d.StatusCode, "duration_ms", d.DurationMS, "err", d.Error)
 }
 
-func (s *Service) markRunning(id string) bool {
+// Retry sends a failed delivery (a dead letter) again under the same id, with a
+// fresh retry schedule.
+func (s *Service) Retry(ctx context.Context, id, actor string) (Request, error) {
+	now := s.now().UTC()
+	d := Delivery{Outcome: OutcomeRetrying, Attempts: 0, AttemptedAt: now, NextAttemptAt: &now}
+	r, err := s.store.TransitionApproval(ctx, Transition{ID: id, From: []State{StateFailed}, To: StateDelivering,
+		Actor: actor, Reason: "retry requested", At: now, NextAttemptAt: &now, Delivery: &d, ReleaseClaim: true})
+	if err != nil {
+		return r, err
+	}
+	s.Kick()
+	return r, nil
+}
+
+// Attempts returns the recorded delivery attempts of a request.
+func (s *Service) Attempts(ctx context.Context, id string) ([]Attempt, error) {
+	return s.store.ApprovalAttempts(ctx, id)
+}
+
+// nextDelay is the delay before attempt number next (1-based): the schedule's
+// step with full jitter, never shorter than the receiver's Retry-After.
+func nextDelay(schedule []time.Duration, next int, retryAfter time.Duration, rnd func() float64) (time.Duration, bool) {
+	if next < 1 || next > len(schedule) {
+		return 0, false
+	}
+	d := time.Duration(rnd() * float64(schedule[next-1]))
+	return max(d, retryAfter), true
+}
+
+func (s *Service) busy() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.running[id] {
-		return false
-	}
-	s.running[id] = true
-	return true
+	return s.nbusy
 }
 
-func (s *Service) unmarkRunning(id string) {
+func (s *Service) setBusy(delta int) {
 	s.mu.Lock()
-	delete(s.running, id)
+	s.nbusy += delta
 	s.mu.Unlock()
 }

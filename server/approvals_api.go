@@ -58,7 +58,14 @@ func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
 		s.writeApprovalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, tools.StatusOf(a, evs))
+	writeJSON(w, http.StatusOK, approvalDetail{ApprovalStatus: tools.StatusOf(a, evs), Params: a.Params})
+}
+
+// approvalDetail is the body of GET /api/approvals/{id}: the status, its audit
+// trail and the exact parameters that will run.
+type approvalDetail struct {
+	tools.ApprovalStatus
+	Params json.RawMessage `json:"params"`
 }
 
 // handleDecide is POST /api/approvals/{id}/approve|reject with an optional

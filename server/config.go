@@ -27,6 +27,27 @@ type Config struct {
 	InboxRetention         time.Duration `env:"INBOX_RETENTION" envDefault:"720h"`
 	ApprovalTTL            time.Duration `env:"APPROVAL_TTL" envDefault:"24h"`
 	PublicURL              string        `env:"PUBLIC_URL"`
+	// Ingress security (see README "Security"): API keys for senders that
+	// cannot sign, the Standard Webhooks timestamp tolerance, rate limits
+	// (requests per second, burst twice that; 0 disables), and the Origin and
+	// Host values the MCP endpoints accept.
+	MakeComWebhookAPIKey []string      `env:"MAKE_COM_WEBHOOK_API_KEY" envSeparator:","`
+	WebhookTolerance     time.Duration `env:"WEBHOOK_TOLERANCE" envDefault:"5m"`
+	RateLimitPerSource   float64       `env:"RATE_LIMIT_PER_SOURCE" envDefault:"50"`
+	RateLimitPerIP       float64       `env:"RATE_LIMIT_PER_IP" envDefault:"20"`
+	TrustProxyHeaders    bool          `env:"TRUST_PROXY_HEADERS" envDefault:"false"`
+	AllowedOrigins       []string      `env:"ALLOWED_ORIGINS" envSeparator:","`
+	AllowedHosts         []string      `env:"ALLOWED_HOSTS" envSeparator:","`
+	// ApprovalElicitation lets send_webhook_response ask the person in an MCP
+	// client that declares elicitation to approve or reject right there.
+	ApprovalElicitation bool `env:"APPROVAL_ELICITATION" envDefault:"true"`
+	// ApprovalNotifyURL, when set, receives a short JSON POST (Slack-compatible
+	// "text") for every request that becomes pending.
+	ApprovalNotifyURL     string   `env:"APPROVAL_NOTIFY_URL"`
+	OutboundAllowHosts    []string `env:"OUTBOUND_ALLOW_HOSTS" envSeparator:","`
+	OutboundAllowPrivate  bool     `env:"OUTBOUND_ALLOW_PRIVATE" envDefault:"false"`
+	OutboundProxy         string   `env:"OUTBOUND_PROXY"`
+	DeliveryRetrySchedule string   `env:"DELIVERY_RETRY_SCHEDULE" envDefault:"0s,5s,30s,2m,10m,30m"`
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -46,13 +67,33 @@ func (c Config) Validate() error {
 		return fmt.Errorf("IDEMPOTENCY_WINDOW and INBOX_RETENTION must not be negative")
 	case c.ApprovalTTL < time.Minute:
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
+	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
+		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}
 	if _, err := c.Level(); err != nil {
 		return err
 	}
+	if _, err := c.RetrySchedule(); err != nil {
+		return err
+	}
 	return nil
+}
+
+// RetrySchedule parses DELIVERY_RETRY_SCHEDULE: the delay before each delivery
+// attempt, the first usually 0s.
+func (c Config) RetrySchedule() ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range strings.Split(c.DeliveryRetrySchedule, ",") {
+		d, err := time.ParseDuration(strings.TrimSpace(part))
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("DELIVERY_RETRY_SCHEDULE=%q: want comma-separated durations such as 0s,5s,30s,2m,10m,30m",
+				c.DeliveryRetrySchedule)
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // Level is the log level: DEBUG=true forces debug.

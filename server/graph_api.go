@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -26,7 +27,7 @@ func (s *Server) addGraphResource() {
 		if !ok || clientID == "" || strings.Contains(clientID, "/") {
 			return nil, mcpserver.ErrResourceNotFound
 		}
-		g, err := s.deps.Store.ClientGraph(ctx, webhook.GraphQuery{ClientID: clientID})
+		g, err := s.deps.Store.ClientGraph(ctx, webhook.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
 		if err != nil {
 			return nil, err
 		}
@@ -40,14 +41,14 @@ func (s *Server) addGraphResource() {
 
 // handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid][&node_types=a,b][&limit=n].
 func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
-	q := webhook.GraphQuery{ClientID: r.PathValue("client_id")}
+	q := webhook.GraphQuery{ClientID: r.PathValue("client_id"), Limit: tools.DefaultGraphLimit}
 	if nt := r.URL.Query().Get("node_types"); nt != "" {
 		q.NodeTypes = strings.Split(nt, ",")
 	}
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a positive whole number"))
+		if err != nil || n < 1 || n > tools.MaxGraphLimit {
+			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to %d", tools.MaxGraphLimit))
 			return
 		}
 		q.Limit = n

@@ -20,14 +20,15 @@ func (s *Server) Start(ctx context.Context) {
 	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()
 	for _, rt := range s.routesSnapshot() {
-		if len(s.secretsFor(rt.Source)) == 0 || !s.cfg.ValidationEnabled {
-			s.log.Warn("webhook source is unsigned: requests are accepted without a signature",
+		if !s.credentialsFor(rt.Source).Configured() || !s.cfg.ValidationEnabled {
+			s.log.Warn("webhook source is unsigned: requests are accepted without a signature or API key",
 				"source", rt.Source, "path", rt.Path)
 		}
 	}
 	if s.cfg.ApprovalToken == "" {
 		s.log.Warn("APPROVAL_TOKEN is not set: the approvals API only answers requests from loopback")
 	}
+	s.ready.Store(true)
 }
 
 // Serve serves HTTP on ln until ctx is done, then shuts down gracefully.
@@ -52,6 +53,7 @@ func (s *Server) shutdownHTTP(srv *http.Server) error {
 	s.draining.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Timeout()+5*time.Second)
 	defer cancel()
+	s.awaitWebhooks(ctx) // meanwhile the listener stays open: new webhooks get 503 shutting_down
 	s.sse.CloseSessions()
 	if err := s.streamable.Shutdown(ctx); err != nil {
 		s.log.Warn("close MCP sessions", "err", err)

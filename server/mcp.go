@@ -19,8 +19,11 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 func newMCPServer(version string) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
 		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
+		mcpserver.WithLogging(),                          // logging/setLevel; notifications filtered per session
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
+		mcpserver.WithElicitation(),
 	)
 }
 
@@ -33,12 +36,23 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 		if err != nil {
 			return mcp.NewToolResultError("invalid_payload: arguments are not a JSON object"), nil
 		}
+		confirm := s.confirmsInClient(name)
+		if confirm {
+			if res, ok := s.finishConfirmation(ctx, req); ok {
+				return res, nil
+			}
+		}
 		out, err := s.registry.Call(ctx, tools.Request{
 			Action: name, Input: input,
 			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: name, Requester: requesterOf(ctx)},
 		})
 		if err != nil {
 			return toolError(out.WebhookID, err), nil
+		}
+		if confirm && clientCanElicit(ctx) {
+			if res := s.askToConfirm(ctx, out.Result); res != nil {
+				return res, nil
+			}
 		}
 		return &mcp.CallToolResult{
 			Content:           []mcp.Content{mcp.NewTextContent(string(out.Result))},

@@ -20,7 +20,7 @@ import (
 )
 
 var toolNames = []string{"extract_client_knowledge_graph", "get_approval_status", "get_client_knowledge_graph",
-	"list_webhook_events", "process_webhook_data", "search_knowledge_graph", "send_webhook_response",
+	"list_approvals", "list_webhook_events", "process_webhook_data", "search_knowledge_graph", "send_webhook_response",
 	"validate_webhook_signature"}
 
 // callTool calls a tool and decodes its structured result into out.

@@ -7,7 +7,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,11 +40,11 @@ type Store interface {
 
 // Deps are the server's collaborators.
 type Deps struct {
-	Store      Store
-	Logger     *slog.Logger     // nil: slog.Default()
-	Now        func() time.Time // nil: time.Now
-	HTTPClient *http.Client     // outbound deliveries; nil: a client without environment proxy
-	Version    string
+	Store    Store
+	Logger   *slog.Logger     // nil: slog.Default()
+	Now      func() time.Time // nil: time.Now
+	Resolver webhook.Resolver // outbound DNS; nil: the system resolver
+	Version  string
 }
 
 // Route is a registered webhook route.
@@ -76,6 +76,16 @@ type Server struct {
 	draining atomic.Bool
 	bgCancel context.CancelFunc
 	bgDone   sync.WaitGroup
+
+	review *reviewState // approvals page sessions, elicitation signing key, notifier
+
+	apiKeys   map[string][][]byte // source → API keys (under mu)
+	perIP     *limiterSet         // RATE_LIMIT_PER_IP; nil: off
+	perSource *limiterSet         // RATE_LIMIT_PER_SOURCE; nil: off
+	origins   originPolicy        // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
+	metrics   *Metrics            // GET /metrics
+	ready     atomic.Bool         // set by Start; /readyz
+	inflight  atomic.Int64        // webhooks being handled; drained on shutdown
 }
 
 // New assembles a server with the built-in actions and the default route.
@@ -95,21 +105,34 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Version == "" {
 		deps.Version = "dev"
 	}
+	deps.Logger = withRequestIDLogging(deps.Logger)
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now(),
 		routes: map[string]Route{}, secrets: map[string][][]byte{}}
-	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger})
+	s.initIngress()
+	s.review = newReviewState(cfg, deps.Now)
+	schedule, err := cfg.RetrySchedule()
+	if err != nil {
+		return nil, err
+	}
+	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger,
+		OnPending: s.notifyPending, Schedule: schedule, Lease: 2*cfg.Timeout() + 30*time.Second,
+		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }})
 	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Timeout: cfg.Timeout(),
 		IdempotencyWindow: cfg.IdempotencyWindow, Now: deps.Now, Logger: deps.Logger})
 	s.mcp = newMCPServer(deps.Version)
 	s.addGraphResource()
 	s.streamable = mcpserver.NewStreamableHTTPServer(s.mcp, mcpserver.WithEndpointPath("/mcp"),
-		mcpserver.WithStreamableHTTPLogger(deps.Logger))
+		mcpserver.WithStreamableHTTPLogger(deps.Logger), mcpserver.WithDisableLocalhostProtection(s.origins.extraHosts()))
 	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
-		mcpserver.WithUseFullURLForMessageEndpoint(false))
+		mcpserver.WithUseFullURLForMessageEndpoint(false), mcpserver.WithSSEDisableLocalhostProtection(s.origins.extraHosts()))
 
-	sender := webhook.NewSender(deps.HTTPClient, cfg.Timeout(), "webhook-mcp/"+deps.Version)
+	sender, err := newSender(cfg, deps, s.signOutbound)
+	if err != nil {
+		return nil, err
+	}
 	builtin := tools.Builtin(tools.Deps{Graphs: deps.Store, Inbox: deps.Store, Approvals: s.approvals, Sender: sender,
-		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now})
+		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now,
+		SignatureTolerance: cfg.WebhookTolerance})
 	for _, a := range builtin {
 		if err := s.RegisterAction(a); err != nil {
 			return nil, err
@@ -126,12 +149,45 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	return s, nil
 }
 
+// newSender builds the outbound sender with the SSRF guard from cfg.
+func newSender(cfg Config, deps Deps, sign webhook.Signer) (*webhook.Sender, error) {
+	guard, err := webhook.NewGuard(webhook.GuardConfig{AllowHosts: cfg.OutboundAllowHosts,
+		AllowPrivate: cfg.OutboundAllowPrivate, Resolver: deps.Resolver})
+	if err != nil {
+		return nil, err
+	}
+	var proxy *url.URL
+	if cfg.OutboundProxy != "" {
+		if proxy, err = url.Parse(cfg.OutboundProxy); err != nil || proxy.Host == "" {
+			return nil, fmt.Errorf("OUTBOUND_PROXY=%q: want a proxy URL such as http://proxy:3128", cfg.OutboundProxy)
+		}
+	}
+	return webhook.NewSender(webhook.SenderConfig{Timeout: cfg.Timeout(), UserAgent: "webhook-mcp/" + deps.Version,
+		Guard: guard, Proxy: proxy, Now: deps.Now, Sign: sign}), nil
+}
+
+// signOutbound signs a delivery the Standard Webhooks way with the first secret
+// registered for the default source (the current one when rotating); without a
+// secret deliveries go unsigned.
+func (s *Server) signOutbound(id string, ts time.Time, body []byte) string {
+	secrets := s.secretsFor(DefaultSource)
+	if len(secrets) == 0 {
+		return ""
+	}
+	key, err := webhook.DecodeSecret(string(secrets[0]))
+	if err != nil {
+		s.log.Error("outbound signing secret is unusable; sending unsigned", "err", err)
+		return ""
+	}
+	return webhook.SignStandard(key, id, ts, body)
+}
+
 // RegisterAction adds an action to the registry and, as a tool, to the MCP server.
 func (s *Server) RegisterAction(a tools.Action) error {
 	if err := s.registry.Register(a); err != nil {
 		return err
 	}
-	s.mcp.AddTool(a.Tool(), s.toolHandler(a.Spec().Name))
+	s.mcp.AddTool(a.Tool(), s.countToolCalls(a.Spec().Name, s.toolHandler(a.Spec().Name)))
 	return nil
 }
 

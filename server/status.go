@@ -38,10 +38,11 @@ type Status struct {
 	UptimeSeconds float64          `json:"uptime_seconds"`
 	Transports    []string         `json:"transports"`
 	Routes        []RouteStatus    `json:"routes"`
-	Sources       map[string]bool  `json:"signature_validation" `
+	Sources       map[string]bool  `json:"signature_validation"`
 	Webhooks      map[string]int64 `json:"webhooks"`
 	Tools         []string         `json:"tools"`
 	Store         *StoreStatus     `json:"store,omitempty"`
+	Deliveries    map[string]int   `json:"deliveries"` // pending (approved), delivering, delivered, failed
 	StoreError    string           `json:"store_error,omitempty"`
 }
 
@@ -55,7 +56,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.RLock()
 	for _, rt := range s.routes {
-		signed := s.cfg.ValidationEnabled && len(s.secrets[rt.Source]) > 0
+		signed := s.cfg.ValidationEnabled && (len(s.secrets[rt.Source]) > 0 || len(s.apiKeys[rt.Source]) > 0)
 		st.Routes = append(st.Routes, RouteStatus{Route: rt, SignatureRequired: signed})
 		st.Sources[rt.Source] = signed
 	}
@@ -74,6 +75,9 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		st.StoreError = "store unavailable"
 	}
 	st.Store = ss
+	st.Deliveries = map[string]int{"pending": ss.Counts.Approvals["approved"],
+		"delivering": ss.Counts.Approvals["delivering"], "delivered": ss.Counts.Approvals["delivered"],
+		"failed": ss.Counts.Approvals["failed"]}
 	writeJSON(w, http.StatusOK, st)
 }
 

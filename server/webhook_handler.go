@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -19,19 +20,30 @@ import (
 // raw body, then Registry.Call (which records, deduplicates and processes).
 func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	webhookID := uuid.NewString()
+	start, rec := time.Now(), &statusRecorder{ResponseWriter: w}
+	w = rec
+	source, routeLabel := "unknown", "unknown" // unregistered paths share one label
+	defer func() { s.metrics.webhook(source, routeLabel, rec.status, time.Since(start)) }()
 	route, ok := s.route(r.PathValue("source"), r.PathValue("route"))
 	if !ok {
 		writeError(w, webhookID, codeUnknownRoute, "no webhook route is registered at "+r.URL.Path)
 		return
 	}
+	source, routeLabel = route.Source, route.Name
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		writeError(w, webhookID, codeMethodNotAllowed, "use POST for webhooks")
 		return
 	}
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	if s.draining.Load() {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, webhookID, codeShuttingDown, "the server is shutting down; retry shortly")
+		return
+	}
+	if !s.rateLimit(w, r, webhookID, route.Source) {
+		s.log.WarnContext(r.Context(), "webhook rate limited", "webhook_id", webhookID, "route", route.ID, "client_ip", s.clientIP(r))
 		return
 	}
 	s.counters.received.Add(1)
@@ -52,9 +64,10 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, webhookID, webhook.CodeInvalidPayload, "could not read the body")
 		return
 	}
-	if err := s.checkSignature(route.Source, r.Header, body); err != nil {
+	scheme, err := s.checkSignature(route.Source, r.Header, body)
+	if err != nil {
 		s.counters.failed.Add(1)
-		log.Warn("webhook rejected", "code", webhook.CodeInvalidSignature, "reason", err.Error())
+		log.WarnContext(r.Context(), "webhook rejected", "code", webhook.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
 		s.writeCallError(w, webhookID, err)
 		return
 	}
@@ -64,7 +77,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.Debug {
-		log.Debug("webhook body", "bytes", len(body), "headers", redactHeaders(r.Header))
+		log.DebugContext(r.Context(), "webhook body", "bytes", len(body), "scheme", scheme, "headers", redactHeaders(r.Header))
 	}
 	input := make([]byte, 0, len(body)+16)
 	input = append(append(append(input, `{"webhook_data":`...), body...), '}')
@@ -91,23 +104,6 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeCallError(w http.ResponseWriter, webhookID string, err error) {
 	status, body := errorBodyOf(err)
 	writeJSON(w, status, Envelope{WebhookID: webhookID, Status: "error", Error: &body})
-}
-
-// checkSignature verifies the body's HMAC when the source has secrets and
-// validation is enabled.
-func (s *Server) checkSignature(source string, h http.Header, body []byte) error {
-	secrets := s.secretsFor(source)
-	if !s.cfg.ValidationEnabled || len(secrets) == 0 {
-		return nil
-	}
-	for _, name := range webhook.SignatureHeaders {
-		if sig := h.Get(name); sig != "" {
-			_, err := webhook.VerifyHMAC(body, sig, secrets)
-			return err
-		}
-	}
-	_, err := webhook.VerifyHMAC(body, "", secrets)
-	return err
 }
 
 // idempotencyKey is the sender's webhook-id or Idempotency-Key header, else the

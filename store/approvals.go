@@ -19,7 +19,8 @@ const (
 )
 
 const approvalCols = `id, action, client_id, webhook_id, target_url, summary, params, params_sha256,
-	requested_by, state, created_at, expires_at, decided_by, decided_at, reason, delivery, updated_at`
+	requested_by, state, created_at, expires_at, decided_by, decided_at, reason, delivery, updated_at,
+	next_attempt_at`
 
 // CreateApproval stores a new request (in r.State, pending when empty) with its
 // first audit event. A duplicate id is an error.
@@ -47,12 +48,12 @@ func (s *SQLite) CreateApproval(ctx context.Context, r approval.Request, ev appr
 	if err != nil {
 		return fmt.Errorf("store approval %s: %w", r.ID, err)
 	}
-	err = s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (`+approvalCols+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.Action, r.ClientID, r.WebhookID, r.TargetURL, r.Summary, []byte(r.Params), r.ParamsSHA256,
 			r.RequestedBy, string(r.State), encTime(r.CreatedAt), encTime(r.ExpiresAt), r.DecidedBy,
-			encTimePtr(r.DecidedAt), r.Reason, delivery, encTime(r.UpdatedAt)); err != nil {
+			encTimePtr(r.DecidedAt), r.Reason, delivery, encTime(r.UpdatedAt), encTimePtr(r.NextAttemptAt)); err != nil {
 			return err
 		}
 		return insertApprovalEvent(ctx, tx, r.ID, ev)
@@ -133,7 +134,7 @@ func (s *SQLite) TransitionApproval(ctx context.Context, t approval.Transition) 
 	}
 	var out approval.Request
 	var conflict *approval.ConflictError
-	err = s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 		var cur string
 		err := tx.QueryRowContext(ctx, `SELECT state FROM approvals WHERE id = ?`, t.ID).Scan(&cur)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -155,6 +156,18 @@ func (s *SQLite) TransitionApproval(ctx context.Context, t approval.Transition) 
 		if t.Delivery != nil {
 			q += `, delivery = ?`
 			args = append(args, delivery)
+		}
+		if t.NextAttemptAt != nil {
+			q += `, next_attempt_at = ?`
+			args = append(args, encTime(*t.NextAttemptAt))
+		}
+		if t.ReleaseClaim {
+			q += `, lease_until = NULL`
+		}
+		if t.Attempt != nil {
+			if err := insertAttempt(ctx, tx, t.ID, *t.Attempt); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, q+` WHERE id = ?`, append(args, t.ID)...); err != nil {
 			return err
@@ -205,7 +218,7 @@ func (s *SQLite) ApprovalEvents(ctx context.Context, id string) ([]approval.Even
 	return evs, nil
 }
 
-func insertApprovalEvent(ctx context.Context, tx *sql.Tx, id string, ev approval.Event) error {
+func insertApprovalEvent(ctx context.Context, tx *wtx, id string, ev approval.Event) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO approval_events (approval_id, at, from_state, to_state, actor, reason)
 		VALUES (?, ?, ?, ?, ?, ?)`, id, encTime(ev.At), string(ev.From), string(ev.To), ev.Actor, ev.Reason)
 	if err != nil {
@@ -232,12 +245,12 @@ func scanApproval(r rowScanner) (approval.Request, error) {
 		params                        []byte
 		state                         string
 		createdAt, expiresAt, updated int64
-		decidedAt                     sql.NullInt64
+		decidedAt, nextAttempt        sql.NullInt64
 		delivery                      sql.NullString
 	)
 	if err := r.Scan(&a.ID, &a.Action, &a.ClientID, &a.WebhookID, &a.TargetURL, &a.Summary, &params,
 		&a.ParamsSHA256, &a.RequestedBy, &state, &createdAt, &expiresAt, &a.DecidedBy, &decidedAt,
-		&a.Reason, &delivery, &updated); err != nil {
+		&a.Reason, &delivery, &updated, &nextAttempt); err != nil {
 		return a, err
 	}
 	if len(params) > 0 {
@@ -245,7 +258,7 @@ func scanApproval(r rowScanner) (approval.Request, error) {
 	}
 	a.State = approval.State(state)
 	a.CreatedAt, a.ExpiresAt, a.UpdatedAt = decTime(createdAt), decTime(expiresAt), decTime(updated)
-	a.DecidedAt = decTimePtr(decidedAt)
+	a.DecidedAt, a.NextAttemptAt = decTimePtr(decidedAt), decTimePtr(nextAttempt)
 	if delivery.Valid {
 		a.Delivery = new(approval.Delivery)
 		if err := json.Unmarshal([]byte(delivery.String), a.Delivery); err != nil {

@@ -114,7 +114,7 @@ func BenchmarkGraphMerge(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					i++
-					if err := s.MergeGraph(ctx, gg.g, fmt.Sprintf("wh-%d", i), time.Now()); err != nil {
+					if err := s.MergeGraph(ctx, gg.g, benchID(i), time.Now()); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -131,7 +131,7 @@ func BenchmarkGraphMerge(b *testing.B) {
 						i := n.Add(1)
 						g := gg.g
 						g.ClientID = fmt.Sprintf("client-%d", i%50) // 50 clients
-						if err := s.MergeGraph(ctx, g, fmt.Sprintf("wh-%d", i), time.Now()); err != nil {
+						if err := s.MergeGraph(ctx, g, benchID(i), time.Now()); err != nil {
 							b.Error(err)
 							return
 						}
@@ -141,4 +141,9 @@ func BenchmarkGraphMerge(b *testing.B) {
 			})
 		}
 	}
+}
+
+// benchID is a webhook id shaped like the UUIDs the server assigns.
+func benchID[T int | int64](i T) string {
+	return fmt.Sprintf("%08x-0000-4000-8000-%012x", i, i)
 }

@@ -13,13 +13,16 @@ import (
 )
 
 // maxWebhookIDs caps the webhook ids remembered per node and relationship; the
-// oldest are dropped first.
-const maxWebhookIDs = 100
+// oldest are dropped first. 20 rather than 100: with UUIDs, 100 ids make every
+// row about 4 KiB (an overflow page each), which doubled the cost of merging a
+// graph whose nodes are mentioned often, and made get_client_knowledge_graph
+// answers mostly ids.
+const maxWebhookIDs = 20
 
 // mergeState is what MergeGraph needs of a stored node or relationship.
 type mergeState struct {
 	properties map[string]json.RawMessage
-	webhookIDs []string
+	webhookIDs string // JSON array, kept as text: see appendID
 }
 
 // relKey identifies a relationship within a client's graph.
@@ -30,7 +33,7 @@ type relKey struct{ source, target, typ string }
 // source, target and type) that exists keeps its other property keys while the
 // new ones overwrite theirs, takes the new label and type, keeps first_seen,
 // moves last_seen to at (never backwards) and gains webhookID in its webhook
-// ids (the last 100 are kept).
+// ids (the last 20 are kept).
 func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webhookID string, at time.Time) error {
 	if g.ClientID == "" {
 		return errors.New("store merge graph: empty client id")
@@ -50,31 +53,30 @@ func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webho
 		nodeProps[i], nodeIDs[i] = p, n.ID
 	}
 	relProps := make([]map[string]json.RawMessage, len(g.Relationships))
-	relKeys := make([][3]string, len(g.Relationships))
+	relSources := make([]string, 0, len(g.Relationships))
 	for i, r := range g.Relationships {
 		p, err := encodeProps(r.Properties)
 		if err != nil {
 			return fmt.Errorf("store merge graph %s: relationship %s-%s->%s: %w", g.ClientID, r.Source, r.Type, r.Target, err)
 		}
-		relProps[i], relKeys[i] = p, [3]string{r.Source, r.Target, r.Type}
+		relProps[i] = p
+		if !slices.Contains(relSources, r.Source) {
+			relSources = append(relSources, r.Source)
+		}
 	}
 	ids, err := json.Marshal(nodeIDs)
 	if err != nil {
 		return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
 	}
-	keys, err := json.Marshal(relKeys)
-	if err != nil {
-		return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
-	}
 	ts := encTime(at)
-	err = s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 		if len(g.KnowledgeNodes) > 0 {
 			if err := mergeNodes(ctx, tx, g, string(ids), nodeProps, webhookID, ts); err != nil {
 				return err
 			}
 		}
 		if len(g.Relationships) > 0 {
-			return mergeRelationships(ctx, tx, g, string(keys), relProps, webhookID, ts)
+			return mergeRelationships(ctx, tx, g, jsonList(relSources), relProps, webhookID, ts)
 		}
 		return nil
 	})
@@ -84,7 +86,7 @@ func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webho
 	return nil
 }
 
-func mergeNodes(ctx context.Context, tx *sql.Tx, g webhook.KnowledgeGraph, ids string,
+func mergeNodes(ctx context.Context, tx *wtx, g webhook.KnowledgeGraph, ids string,
 	props []map[string]json.RawMessage, webhookID string, ts int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT node_id, properties, webhook_ids FROM graph_nodes
 		WHERE client_id = ? AND node_id IN (SELECT value FROM json_each(?))`, g.ClientID, ids)
@@ -105,38 +107,42 @@ func mergeNodes(ctx context.Context, tx *sql.Tx, g webhook.KnowledgeGraph, ids s
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read nodes: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO graph_nodes
+	const upsert = `INSERT INTO graph_nodes
 		(client_id, node_id, type, label, properties, first_seen, last_seen, webhook_ids)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (client_id, node_id) DO UPDATE SET type = excluded.type, label = excluded.label,
 			properties = excluded.properties, first_seen = min(first_seen, excluded.first_seen),
-			last_seen = max(last_seen, excluded.last_seen), webhook_ids = excluded.webhook_ids`)
-	if err != nil {
-		return fmt.Errorf("prepare node upsert: %w", err)
-	}
-	defer stmt.Close()
+			last_seen = max(last_seen, excluded.last_seen), webhook_ids = excluded.webhook_ids`
 	for i, n := range g.KnowledgeNodes {
-		st := merge(old[n.ID], props[i], webhookID)
-		old[n.ID] = st // a node repeated within g merges with its first occurrence
-		p, w, err := st.encode()
+		st, err := merge(old[n.ID], props[i], webhookID)
 		if err != nil {
 			return fmt.Errorf("node %s: %w", n.ID, err)
 		}
-		if _, err := stmt.ExecContext(ctx, g.ClientID, n.ID, n.Type, n.Label, p, ts, ts, w); err != nil {
+		old[n.ID] = st // a node repeated within g merges with its first occurrence
+		p, err := st.encode()
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.ID, err)
+		}
+		if _, err := tx.ExecContext(ctx, upsert, g.ClientID, n.ID, n.Type, n.Label, p, ts, ts, st.webhookIDs); err != nil {
 			return fmt.Errorf("upsert node %s: %w", n.ID, err)
 		}
 	}
 	return nil
 }
 
-func mergeRelationships(ctx context.Context, tx *sql.Tx, g webhook.KnowledgeGraph, keys string,
+func mergeRelationships(ctx context.Context, tx *wtx, g webhook.KnowledgeGraph, sources string,
 	props []map[string]json.RawMessage, webhookID string, ts int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT r.source, r.target, r.type, r.properties, r.webhook_ids
-		FROM json_each(?) AS k JOIN graph_relationships AS r
-		ON r.client_id = ? AND r.source = k.value ->> 0 AND r.target = k.value ->> 1 AND r.type = k.value ->> 2`,
-		keys, g.ClientID)
+	// The stored edges leaving the graph's sources, by the primary key's
+	// (client_id, source) prefix; the edges not in g are skipped below.
+	rows, err := tx.QueryContext(ctx, `SELECT source, target, type, properties, webhook_ids
+		FROM graph_relationships WHERE client_id = ? AND source IN (SELECT value FROM json_each(?))`,
+		g.ClientID, sources)
 	if err != nil {
 		return fmt.Errorf("read relationships: %w", err)
+	}
+	want := make(map[relKey]bool, len(g.Relationships))
+	for _, r := range g.Relationships {
+		want[relKey{r.Source, r.Target, r.Type}] = true
 	}
 	old := make(map[relKey]*mergeState, len(g.Relationships))
 	for rows.Next() {
@@ -146,6 +152,9 @@ func mergeRelationships(ctx context.Context, tx *sql.Tx, g webhook.KnowledgeGrap
 		if err := rows.Scan(&k.source, &k.target, &k.typ, &props, &ids); err != nil {
 			rows.Close()
 			return fmt.Errorf("read relationship: %w", err)
+		}
+		if !want[k] {
+			continue
 		}
 		if err := st.decode(props, ids); err != nil {
 			rows.Close()
@@ -157,25 +166,24 @@ func mergeRelationships(ctx context.Context, tx *sql.Tx, g webhook.KnowledgeGrap
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read relationships: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO graph_relationships
+	const upsert = `INSERT INTO graph_relationships
 		(client_id, source, target, type, properties, first_seen, last_seen, webhook_ids)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (client_id, source, target, type) DO UPDATE SET properties = excluded.properties,
 			first_seen = min(first_seen, excluded.first_seen),
-			last_seen = max(last_seen, excluded.last_seen), webhook_ids = excluded.webhook_ids`)
-	if err != nil {
-		return fmt.Errorf("prepare relationship upsert: %w", err)
-	}
-	defer stmt.Close()
+			last_seen = max(last_seen, excluded.last_seen), webhook_ids = excluded.webhook_ids`
 	for i, r := range g.Relationships {
 		k := relKey{r.Source, r.Target, r.Type}
-		st := merge(old[k], props[i], webhookID)
-		old[k] = st
-		p, w, err := st.encode()
+		st, err := merge(old[k], props[i], webhookID)
 		if err != nil {
 			return fmt.Errorf("relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
 		}
-		if _, err := stmt.ExecContext(ctx, g.ClientID, r.Source, r.Target, r.Type, p, ts, ts, w); err != nil {
+		old[k] = st
+		p, err := st.encode()
+		if err != nil {
+			return fmt.Errorf("relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
+		}
+		if _, err := tx.ExecContext(ctx, upsert, g.ClientID, r.Source, r.Target, r.Type, p, ts, ts, st.webhookIDs); err != nil {
 			return fmt.Errorf("upsert relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
 		}
 	}
@@ -205,52 +213,42 @@ func encodeProps(p map[string]any) (map[string]json.RawMessage, error) {
 }
 
 // merge combines a stored state (nil: new) with new properties and webhookID.
-func merge(old *mergeState, props map[string]json.RawMessage, webhookID string) *mergeState {
+func merge(old *mergeState, props map[string]json.RawMessage, webhookID string) (*mergeState, error) {
 	if old == nil {
-		st := &mergeState{properties: props}
-		if webhookID != "" {
-			st.webhookIDs = []string{webhookID}
+		old = &mergeState{properties: props, webhookIDs: "[]"}
+	} else {
+		if old.properties == nil {
+			old.properties = make(map[string]json.RawMessage, len(props))
 		}
-		return st
-	}
-	if old.properties == nil {
-		old.properties = make(map[string]json.RawMessage, len(props))
-	}
-	for k, v := range props {
-		old.properties[k] = v
-	}
-	if webhookID != "" && !slices.Contains(old.webhookIDs, webhookID) {
-		old.webhookIDs = append(old.webhookIDs, webhookID)
-		if n := len(old.webhookIDs); n > maxWebhookIDs {
-			old.webhookIDs = slices.Clone(old.webhookIDs[n-maxWebhookIDs:])
+		for k, v := range props {
+			old.properties[k] = v
 		}
 	}
-	return old
+	if webhookID != "" {
+		ids, err := appendID(old.webhookIDs, webhookID, maxWebhookIDs)
+		if err != nil {
+			return nil, err
+		}
+		old.webhookIDs = ids
+	}
+	return old, nil
 }
 
 func (st *mergeState) decode(props, ids string) error {
 	if err := json.Unmarshal([]byte(props), &st.properties); err != nil {
 		return fmt.Errorf("decode properties: %w", err)
 	}
-	if err := json.Unmarshal([]byte(ids), &st.webhookIDs); err != nil {
-		return fmt.Errorf("decode webhook ids: %w", err)
-	}
+	st.webhookIDs = ids
 	return nil
 }
 
-func (st *mergeState) encode() (props, ids string, err error) {
+func (st *mergeState) encode() (string, error) {
+	if len(st.properties) == 0 {
+		return "{}", nil
+	}
 	p, err := json.Marshal(st.properties)
 	if err != nil {
-		return "", "", fmt.Errorf("encode properties: %w", err)
+		return "", fmt.Errorf("encode properties: %w", err)
 	}
-	if len(st.properties) == 0 {
-		p = []byte("{}")
-	}
-	w := []byte("[]")
-	if len(st.webhookIDs) > 0 {
-		if w, err = json.Marshal(st.webhookIDs); err != nil {
-			return "", "", fmt.Errorf("encode webhook ids: %w", err)
-		}
-	}
-	return string(p), string(w), nil
+	return string(p), nil
 }

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -87,14 +88,16 @@ func TestMergeGraphCapsWebhookIDs(t *testing.T) {
 	ctx := context.Background()
 	s, _ := openStore(t)
 	g := graphOf("c", 0, "x")
-	for i := range 105 {
-		require.NoError(t, s.MergeGraph(ctx, g, "wh-"+string(rune('A'+i%26))+string(rune('a'+i/26)), t0))
+	var want []string
+	for i := range 25 {
+		id := fmt.Sprintf("wh-%02d", i)
+		require.NoError(t, s.MergeGraph(ctx, g, id, t0))
+		want = append(want, id)
 	}
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-10", t0), "already present: no change")
 	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "c"})
 	require.NoError(t, err)
-	n := nodeByID(t, cg, "client:c")
-	assert.Len(t, n.WebhookIDs, 100)
-	assert.Equal(t, "wh-Fa", n.WebhookIDs[0], "the oldest five were dropped")
+	assert.Equal(t, want[5:], nodeByID(t, cg, "client:c").WebhookIDs, "the last 20, oldest first")
 }
 
 func TestClientGraphFilterAndLimit(t *testing.T) {

@@ -43,7 +43,7 @@ func (s *SQLite) BeginEvent(ctx context.Context, ev webhook.InboxEvent, notBefor
 		headers = string(b)
 	}
 	var existing *webhook.InboxEvent
-	err := s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 		if ev.IdempotencyKey != "" {
 			row := tx.QueryRowContext(ctx, `SELECT `+eventCols+` FROM inbox_events
 				WHERE idempotency_key = ? AND received_at >= ?
@@ -70,6 +70,13 @@ func (s *SQLite) BeginEvent(ctx context.Context, ev webhook.InboxEvent, notBefor
 	return existing, nil
 }
 
+const (
+	completeQuery = `UPDATE inbox_events SET state = ?, result = ?,
+		error_code = ?, error_message = ?, duration_ms = ?, completed_at = ? WHERE id = ?`
+	completeReleaseQuery = `UPDATE inbox_events SET state = ?, result = ?,
+		error_code = ?, error_message = ?, duration_ms = ?, completed_at = ?, idempotency_key = NULL WHERE id = ?`
+)
+
 // CompleteEvent moves entry id to processed or failed with its outcome. With
 // c.ReleaseKey the entry's idempotency key is cleared, so a retry runs again.
 // An unknown id is webhook.ErrNotFound.
@@ -85,12 +92,15 @@ func (s *SQLite) CompleteEvent(ctx context.Context, id string, c webhook.Complet
 		result = string(c.Result)
 	}
 	durMS := float64(c.Duration) / float64(time.Millisecond)
-	err := s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE inbox_events SET state = ?, result = ?,
-			error_code = ?, error_message = ?, duration_ms = ?, completed_at = ?,
-			idempotency_key = CASE WHEN ? THEN NULL ELSE idempotency_key END
-			WHERE id = ?`,
-			string(c.State), result, c.ErrorCode, c.ErrorMessage, durMS, encTime(c.At), c.ReleaseKey, id)
+	err := s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
+		// Two statements rather than a CASE: SQLite updates an index only when
+		// the SET list names one of its columns.
+		q := completeQuery
+		if c.ReleaseKey {
+			q = completeReleaseQuery
+		}
+		res, err := tx.ExecContext(ctx, q,
+			string(c.State), result, c.ErrorCode, c.ErrorMessage, durMS, encTime(c.At), id)
 		if err != nil {
 			return err
 		}
@@ -156,7 +166,7 @@ func (s *SQLite) PruneEvents(ctx context.Context, before time.Time) (int64, erro
 	var total int64
 	for {
 		var n int64
-		err := s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		err := s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 			res, err := tx.ExecContext(ctx, `DELETE FROM inbox_events WHERE rowid IN
 				(SELECT rowid FROM inbox_events WHERE received_at < ? LIMIT ?)`, encTime(before), pruneChunk)
 			if err != nil {

@@ -173,10 +173,12 @@ func Open(ctx context.Context, opts Options) (*SQLite, error) {
 
 	// The writer connection is opened first: it switches the file to WAL (a
 	// persistent setting) and runs the migrations before any reader exists.
-	// _txlock=immediate makes every write transaction take the write lock at
-	// BEGIN, so it can never fail half-way with SQLITE_BUSY on lock upgrade.
+	// _txlock=immediate makes the migration transactions take the write lock at
+	// BEGIN (the writer issues BEGIN IMMEDIATE itself), so a write transaction
+	// can never fail half-way with SQLITE_BUSY on lock upgrade.
+	// journal_size_limit truncates the WAL file back to 64 MiB after a burst.
 	s.wdb, err = sql.Open("sqlite", dsn(path, "journal_mode(WAL)", "foreign_keys(1)",
-		"synchronous("+sync+")")+"&_txlock=immediate")
+		"synchronous("+sync+")", "journal_size_limit(67108864)")+"&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
@@ -210,7 +212,11 @@ func Open(ctx context.Context, opts Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: open readers %s: %w", path, err)
 	}
 
-	s.writer = newWriter(s.wdb, s.log)
+	if s.writer, err = newWriter(ctx, s.wdb, s.log); err != nil {
+		_ = s.rdb.Close()
+		_ = s.wdb.Close()
+		return nil, err
+	}
 	s.log.Debug("store opened", "kind", s.Kind(), "path", path, "synchronous", sync)
 	return s, nil
 }
@@ -219,11 +225,11 @@ func Open(ctx context.Context, opts Options) (*SQLite, error) {
 // database. Further writes return ErrClosed; closing again is a no-op.
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
-		s.writer.close()
+		cerr := s.writer.close()
 		rerr := s.rdb.Close()
 		// Closing the last connection checkpoints the WAL into the database file.
 		werr := s.wdb.Close()
-		if err := errors.Join(rerr, werr); err != nil {
+		if err := errors.Join(cerr, rerr, werr); err != nil {
 			s.closeErr = fmt.Errorf("store close: %w", err)
 		}
 	})

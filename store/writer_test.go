@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -32,7 +31,7 @@ func blockWriter(t *testing.T, s *SQLite) (release func()) {
 	t.Helper()
 	started, unblock := make(chan struct{}), make(chan struct{})
 	go func() {
-		_ = s.writer.do(context.Background(), func(context.Context, *sql.Tx) error {
+		_ = s.writer.do(context.Background(), func(context.Context, *wtx) error {
 			close(started)
 			<-unblock
 			return nil
@@ -76,7 +75,7 @@ func TestGroupCommitIsolatesFailingOps(t *testing.T) {
 	})
 	// An operation that writes, then fails: its write must be rolled back alone.
 	wg.Go(func() {
-		partialErr = s.writer.do(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		partialErr = s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO approvals (id, action, client_id, webhook_id,
 				target_url, summary, params_sha256, requested_by, state, created_at, expires_at, updated_at)
 				VALUES ('partial', '', '', '', '', '', '', '', 'pending', 1, 1, 1)`); err != nil {
@@ -86,7 +85,7 @@ func TestGroupCommitIsolatesFailingOps(t *testing.T) {
 		})
 	})
 	wg.Go(func() {
-		panicErr = s.writer.do(ctx, func(context.Context, *sql.Tx) error { panic("boom") })
+		panicErr = s.writer.do(ctx, func(context.Context, *wtx) error { panic("boom") })
 	})
 	waitQueued(t, s, good+3)
 	release()
@@ -172,4 +171,40 @@ func TestCloseDrainsQueue(t *testing.T) {
 	list, err := s.ListApprovals(ctx, approval.Filter{})
 	require.NoError(t, err)
 	assert.Len(t, list, n)
+}
+
+func TestConnectionPragmas(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tt := range []struct {
+		opt  string
+		want int
+	}{{"", 1}, {SyncNormal, 1}, {SyncFull, 2}, {"full", 2}} {
+		s, err := Open(ctx, Options{DataDir: t.TempDir(), Logger: quiet, Synchronous: tt.opt})
+		require.NoError(t, err)
+		var syncMode, fk, busy int
+		var journal string
+		require.NoError(t, s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
+			for q, dst := range map[string]any{"PRAGMA synchronous": &syncMode, "PRAGMA foreign_keys": &fk,
+				"PRAGMA busy_timeout": &busy, "PRAGMA journal_mode": &journal} {
+				if err := tx.QueryRowContext(ctx, q).Scan(dst); err != nil {
+					return err
+				}
+			}
+			return nil
+		}))
+		assert.Equal(t, tt.want, syncMode, "synchronous %q", tt.opt)
+		assert.Equal(t, 1, fk)
+		assert.Equal(t, busyTimeoutMS, busy)
+		assert.Equal(t, "wal", journal)
+
+		var queryOnly, rbusy int
+		require.NoError(t, s.rdb.QueryRowContext(ctx, "PRAGMA query_only").Scan(&queryOnly))
+		require.NoError(t, s.rdb.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&rbusy))
+		assert.Equal(t, 1, queryOnly)
+		assert.Equal(t, busyTimeoutMS, rbusy)
+		_, err = s.rdb.ExecContext(ctx, "DELETE FROM approvals")
+		require.Error(t, err, "readers cannot write")
+		require.NoError(t, s.Close())
+	}
 }

@@ -91,7 +91,7 @@ func (a *typedAction[In, Out]) Call(ctx context.Context, inv Invocation, input j
 
 // PendingApproval is what a gated action returns instead of running.
 type PendingApproval struct {
-	Status       string    `json:"status" jsonschema:"always pending_approval"`
+	Status       string    `json:"status" jsonschema:"pending_approval; or approved or rejected when the person in the MCP client decided on the spot (elicitation)"`
 	ApprovalID   string    `json:"approval_id" jsonschema:"id to pass to get_approval_status"`
 	ExpiresAt    time.Time `json:"expires_at" jsonschema:"when the request expires without a decision"`
 	ParamsSHA256 string    `json:"params_sha256" jsonschema:"SHA-256 of the exact parameters that will run once approved"`

@@ -21,6 +21,9 @@ type Deps struct {
 	// DefaultResponseURL is send_webhook_response's URL when none is given.
 	DefaultResponseURL string
 	Now                func() time.Time
+	// SignatureTolerance is how far a Standard Webhooks timestamp may be from
+	// now (WEBHOOK_TOLERANCE); <= 0: webhook.DefaultTolerance.
+	SignatureTolerance time.Duration
 }
 
 // Builtin returns every built-in action wired to deps.
@@ -34,6 +37,7 @@ func Builtin(d Deps) []Action {
 		validateWebhookSignature(d),
 		sendWebhookResponse(d),
 		getApprovalStatus(d),
+		listApprovals(d),
 		getClientKnowledgeGraph(d),
 		searchKnowledgeGraph(d),
 		listWebhookEvents(d),

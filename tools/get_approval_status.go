@@ -30,10 +30,14 @@ type ApprovalStatus struct {
 	Reason       string             `json:"reason,omitempty" jsonschema:"the reviewer's reason for the decision"`
 	Delivery     *approval.Delivery `json:"delivery,omitempty" jsonschema:"outcome of sending, once attempted"`
 	Events       []approval.Event   `json:"events" jsonschema:"audit trail, oldest first"`
+	Attempts     []approval.Attempt `json:"attempts,omitempty" jsonschema:"every delivery attempt: time, status code, latency, error, first 4 KiB of the response"`
 }
 
 // StatusOf renders a request and its audit trail for a model.
 func StatusOf(r approval.Request, evs []approval.Event) ApprovalStatus {
+	if evs == nil {
+		evs = []approval.Event{}
+	}
 	return ApprovalStatus{ApprovalID: r.ID, State: r.State, Action: r.Action, ClientID: r.ClientID,
 		TargetURL: r.TargetURL, Summary: r.Summary, ParamsSHA256: r.ParamsSHA256, RequestedBy: r.RequestedBy,
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt,
@@ -56,6 +60,10 @@ func getApprovalStatus(d Deps) Action {
 		if err != nil {
 			return ApprovalStatus{}, err
 		}
-		return StatusOf(r, evs), nil
+		st := StatusOf(r, evs)
+		if st.Attempts, err = d.Approvals.Attempts(ctx, r.ID); err != nil {
+			return ApprovalStatus{}, err
+		}
+		return st, nil
 	})
 }

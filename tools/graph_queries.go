@@ -27,6 +27,13 @@ type SearchGraphOutput struct {
 	Hits  []webhook.SearchHit `json:"hits" jsonschema:"matching nodes with their direct relationships"`
 }
 
+// DefaultGraphLimit is how many nodes a client graph holds unless a limit is
+// given; the tool, the MCP resource and the HTTP route all use it.
+const DefaultGraphLimit = 200
+
+// MaxGraphLimit is the largest node limit of a client graph.
+const MaxGraphLimit = 1000
+
 // clampLimit applies a default and bounds to a user-supplied limit.
 func clampLimit(field string, v, def, max int) (int, error) {
 	switch {
@@ -50,7 +57,7 @@ func getClientKnowledgeGraph(d Deps) Action {
 		if in.ClientID == "" {
 			return webhook.ClientGraph{}, webhook.MissingFields("client_id")
 		}
-		limit, err := clampLimit("limit", in.Limit, 200, 1000)
+		limit, err := clampLimit("limit", in.Limit, DefaultGraphLimit, MaxGraphLimit)
 		if err != nil {
 			return webhook.ClientGraph{}, err
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -245,8 +246,13 @@ func clientIDOf(input json.RawMessage) string {
 	}
 	_ = json.Unmarshal(input, &peek)
 	for _, v := range []any{peek.ClientID, peek.WebhookData.ClientID} {
-		if s, ok := v.(string); ok && s != "" {
-			return s
+		switch id := v.(type) {
+		case string:
+			if id != "" {
+				return id
+			}
+		case float64:
+			return strconv.FormatFloat(id, 'f', -1, 64)
 		}
 	}
 	return ""

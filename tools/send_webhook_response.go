@@ -23,7 +23,8 @@ func sendWebhookResponse(d Deps) Action {
 		Title: "Send webhook response (needs human approval)",
 		Description: "Ask to POST response_data as JSON to response_url. Nothing is sent now: this creates an " +
 			"approval request and returns {status: \"pending_approval\", approval_id, expires_at} at once. A human " +
-			"approves or rejects it outside the conversation; once approved the server sends exactly these " +
+			"approves or rejects it outside the conversation (or, when this client supports elicitation, is asked right " +
+			"here and the status comes back approved or rejected); once approved the server sends exactly these " +
 			"parameters, once. Follow it with get_approval_status. Do not call again to retry: that creates a second request.",
 		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: false, OpenWorld: true},
 		InputOverrides: map[string]map[string]any{"response_data": {
@@ -35,7 +36,7 @@ func sendWebhookResponse(d Deps) Action {
 		if in.ResponseURL == "" {
 			in.ResponseURL = d.DefaultResponseURL
 		}
-		if _, err := webhook.CheckTargetURL("response_url", in.ResponseURL); err != nil {
+		if _, err := d.Sender.CheckURL("response_url", in.ResponseURL); err != nil {
 			return in, approval.Draft{}, err
 		}
 		var obj map[string]any
@@ -50,9 +51,10 @@ func sendWebhookResponse(d Deps) Action {
 	}
 	run := func(ctx context.Context, r approval.Request, in SendResponseInput) approval.Delivery {
 		res := d.Sender.Send(ctx, webhook.Outbound{URL: in.ResponseURL, Body: in.ResponseData,
-			ResponseType: in.ResponseType, WebhookID: r.WebhookID})
-		del := approval.Delivery{Attempts: 1, StatusCode: res.StatusCode, Response: res.Response,
-			DurationMS: msOf(res.Duration), AttemptedAt: d.Now().UTC()}
+			ResponseType: in.ResponseType, WebhookID: r.ID})
+		del := approval.Delivery{StatusCode: res.StatusCode, Response: res.Response,
+			DurationMS: msOf(res.Duration), AttemptedAt: d.Now().UTC(),
+			Retryable: res.Retryable, RetryAfter: res.RetryAfter, Gone: res.Gone}
 		if res.Err != nil {
 			del.Error = res.Err.Error()
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -11,7 +12,10 @@ import (
 // ValidateSignatureInput is the input of validate_webhook_signature.
 type ValidateSignatureInput struct {
 	WebhookData json.RawMessage `json:"webhook_data"`
-	Signature   string          `json:"signature" jsonschema:"the signature header value: sha256=<hex>, 64 hex digits, or base64"`
+	Signature   string          `json:"signature" jsonschema:"the signature header value (see the input schema)"`
+	Scheme      string          `json:"scheme,omitempty" jsonschema:"signature scheme (see the input schema)"`
+	WebhookID   string          `json:"webhook_id,omitempty" jsonschema:"Standard Webhooks: the webhook-id header"`
+	Timestamp   string          `json:"webhook_timestamp,omitempty" jsonschema:"Standard Webhooks: the webhook-timestamp header (Unix seconds); it must be within WEBHOOK_TOLERANCE of now"`
 	SecretKey   string          `json:"secret_key,omitempty" jsonschema:"secret to check against; omit it to use the secret registered on the server for source, so the secret never passes through the conversation"`
 	ClientID    string          `json:"client_id,omitempty" jsonschema:"client the payload belongs to (recorded with the check)"`
 	Source      string          `json:"source,omitempty" jsonschema:"webhook source whose registered secret to use when secret_key is omitted (default make.com)"`
@@ -28,12 +32,23 @@ func validateWebhookSignature(d Deps) Action {
 	return Define(Spec{
 		Name:  "validate_webhook_signature",
 		Title: "Validate webhook signature",
-		Description: "Check an HMAC-SHA256 webhook signature over the exact payload bytes, in constant time. " +
+		Description: "Check a webhook signature over the exact payload bytes, in constant time. " +
 			"Pass webhook_data as the raw body string for an exact check; an object is re-encoded as compact JSON. " +
-			"Accepts sha256=<hex>, bare hex and base64 signatures. Without secret_key the secret registered for the " +
-			"source is used. Returns {valid, scheme, reason}; an invalid signature is a normal result, not an error.",
+			"Schemes: hmac-sha256 (sha256=<hex>, bare hex or base64 of the body's HMAC) and standard-webhooks " +
+			"(webhook_id, webhook_timestamp and a v1,<base64> signature over id.timestamp.body, whsec_ secrets); " +
+			"scheme auto picks standard-webhooks when webhook_id or webhook_timestamp is given. Without " +
+			"secret_key the secrets registered for the source are used (several: key rotation). " +
+			"Returns {valid, scheme, reason}; an invalid signature is a normal result, not an error.",
 		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
-		InputOverrides: map[string]map[string]any{"webhook_data": {
+		InputOverrides: map[string]map[string]any{"signature": {
+			"type": "string",
+			"description": "the signature header value: sha256=<hex>, 64 hex digits or base64 (HMAC-SHA256); or the " +
+				"webhook-signature header, space-separated v1,<base64> entries (Standard Webhooks)",
+		}, "scheme": {
+			"type": "string", "enum": []string{webhook.SchemeAuto, webhook.SchemeHMACSHA256, webhook.SchemeStandard},
+			"description": "signature scheme; auto (the default) is standard-webhooks when webhook_id or " +
+				"webhook_timestamp is given, else hmac-sha256",
+		}, "webhook_data": {
 			"type": []string{"string", "object"},
 			"description": "the payload that was signed: a string is used byte for byte (pass the raw body as a " +
 				"string for an exact check); an object is re-encoded as compact JSON keeping its key order",
@@ -45,6 +60,11 @@ func validateWebhookSignature(d Deps) Action {
 		}
 		if in.Signature == "" {
 			return ValidateSignatureOutput{}, webhook.MissingFields("signature")
+		}
+		switch in.Scheme {
+		case "", webhook.SchemeAuto, webhook.SchemeHMACSHA256, webhook.SchemeStandard:
+		default:
+			return ValidateSignatureOutput{}, webhook.InvalidArgument("scheme", "scheme %q: want auto, hmac-sha256 or standard-webhooks", in.Scheme)
 		}
 		var secrets [][]byte
 		if in.SecretKey != "" {
@@ -58,15 +78,39 @@ func validateWebhookSignature(d Deps) Action {
 				secrets = d.Secrets(source)
 			}
 			if len(secrets) == 0 {
-				return ValidateSignatureOutput{Scheme: "hmac-sha256", Reason: "no secret_key given and no secret is registered for source " + source}, nil
+				scheme, _ := signatureRequest(in)
+				return ValidateSignatureOutput{Scheme: scheme, Reason: "no secret_key given and no secret is registered for source " + source}, nil
 			}
 		}
-		scheme, err := webhook.VerifyHMAC(body, in.Signature, secrets)
+		scheme, h := signatureRequest(in)
+		creds := webhook.Credentials{Secrets: secrets, Tolerance: d.SignatureTolerance, Now: d.Now()}
+		matched, err := webhook.Verify(h, body, creds, scheme)
 		if err != nil {
-			return ValidateSignatureOutput{Scheme: "hmac-sha256", Reason: err.Error()}, nil
+			return ValidateSignatureOutput{Scheme: scheme, Reason: err.Error()}, nil
 		}
-		return ValidateSignatureOutput{Valid: true, Scheme: scheme, Reason: "signature matches"}, nil
+		return ValidateSignatureOutput{Valid: true, Scheme: matched, Reason: "signature matches"}, nil
 	})
+}
+
+// signatureRequest resolves the scheme (auto: standard-webhooks when the
+// Standard Webhooks headers are given) and the headers it reads.
+func signatureRequest(in ValidateSignatureInput) (string, http.Header) {
+	scheme := in.Scheme
+	if scheme == "" || scheme == webhook.SchemeAuto {
+		scheme = webhook.SchemeHMACSHA256
+		if in.WebhookID != "" || in.Timestamp != "" {
+			scheme = webhook.SchemeStandard
+		}
+	}
+	h := http.Header{}
+	if scheme == webhook.SchemeStandard {
+		h.Set(webhook.HeaderWebhookID, in.WebhookID)
+		h.Set(webhook.HeaderWebhookTimestamp, in.Timestamp)
+		h.Set(webhook.HeaderWebhookSignature, in.Signature)
+	} else {
+		h.Set(webhook.SignatureHeaders[0], in.Signature)
+	}
+	return scheme, h
 }
 
 // signedBytes returns the bytes a signature covers: a string as is, anything

@@ -8,8 +8,17 @@ import (
 	"unicode/utf8"
 )
 
+// Limits on the shape of a payload, checked before it is decoded.
+const (
+	// MaxPayloadDepth is how deeply objects and arrays may nest.
+	MaxPayloadDepth = 64
+	// MaxArrayLength is how many elements one array may have.
+	MaxArrayLength = 10000
+)
+
 // DecodePayload decodes a raw webhook body into a JSON object. A body that is not
-// valid UTF-8, not JSON, or not a JSON object is an ErrInvalidPayload.
+// valid UTF-8, not JSON, not a JSON object, nested deeper than MaxPayloadDepth
+// or with an array longer than MaxArrayLength is an ErrInvalidPayload.
 func DecodePayload(raw []byte) (map[string]any, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -20,6 +29,9 @@ func DecodePayload(raw []byte) (map[string]any, error) {
 	}
 	if raw[0] != '{' {
 		return nil, InvalidPayload("body must be a JSON object")
+	}
+	if err := checkShape(raw, MaxPayloadDepth, MaxArrayLength); err != nil {
+		return nil, err
 	}
 	var data map[string]any
 	if err := json.Unmarshal(raw, &data); err != nil {
@@ -101,4 +113,54 @@ func scalarID(v any) (string, bool) {
 		return t.String(), true
 	}
 	return "", false
+}
+
+// checkShape scans raw JSON once, without decoding it, and rejects nesting
+// deeper than maxDepth and arrays of more than maxArray elements. It is exact
+// for valid JSON; on invalid JSON it only promises not to panic (the decoder
+// that runs next reports the syntax error).
+func checkShape(raw []byte, maxDepth, maxArray int) error {
+	var (
+		stack  = make([]int, 0, 16) // per open container: -1 for an object, else commas seen in the array
+		inStr  bool
+		escape bool
+	)
+	for _, c := range raw {
+		if inStr {
+			switch {
+			case escape:
+				escape = false
+			case c == '\\':
+				escape = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '{', '[':
+			if len(stack) >= maxDepth {
+				return InvalidPayload("body nests objects and arrays deeper than %d levels", maxDepth)
+			}
+			n := -1
+			if c == '[' {
+				n = 0
+			}
+			stack = append(stack, n)
+		case '}', ']':
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		case ',':
+			if top := len(stack) - 1; top >= 0 && stack[top] >= 0 {
+				stack[top]++
+				if stack[top]+1 > maxArray {
+					return InvalidPayload("body has an array of more than %d elements", maxArray)
+				}
+			}
+		}
+	}
+	return nil
 }

@@ -3,22 +3,29 @@ package webhook
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 )
 
 // maxResponseExcerpt is how much of a receiver's response body is kept.
 const maxResponseExcerpt = 4 << 10
 
+// maxRedirects is how many redirects one attempt follows, each re-checked.
+const maxRedirects = 3
+
 // Outbound is one response to POST to a receiver.
 type Outbound struct {
 	URL          string
 	Body         []byte // JSON
 	ResponseType string
-	WebhookID    string
+	// WebhookID identifies the delivery; it is the same on every retry so a
+	// receiver can deduplicate (Standard Webhooks "webhook-id").
+	WebhookID string
 }
 
 // SendResult is the outcome of one delivery attempt.
@@ -27,35 +34,92 @@ type SendResult struct {
 	Response   string // the first 4 KiB of the response body
 	Duration   time.Duration
 	Err        error // transport error or non-2xx status
+	// Retryable says a later attempt may succeed (network errors, 408, 429, 5xx).
+	Retryable bool
+	// RetryAfter is the receiver's Retry-After, when it sent one.
+	RetryAfter time.Duration
+	// Gone says the receiver answered 410: the target is gone for good.
+	Gone bool
 }
 
 // OK reports whether the receiver answered 2xx.
 func (r SendResult) OK() bool { return r.Err == nil && r.StatusCode >= 200 && r.StatusCode < 300 }
 
-// Sender POSTs JSON responses to receivers with a per-attempt timeout.
-type Sender struct {
-	client    *http.Client
-	timeout   time.Duration
-	userAgent string
+// Signer returns the Standard Webhooks signature header value for a delivery,
+// or "" to send it unsigned.
+type Signer func(id string, ts time.Time, body []byte) string
+
+// SenderConfig holds a Sender's settings.
+type SenderConfig struct {
+	Timeout   time.Duration // per attempt
+	UserAgent string
+	Guard     *Guard   // nil: no address checks (tests of the sender only)
+	Proxy     *url.URL // nil: never use a proxy, whatever the environment says
+	Sign      Signer   // nil: unsigned
+	Now       func() time.Time
+	// Transport replaces the guarded transport (tests only).
+	Transport http.RoundTripper
 }
 
-// NewSender returns a Sender using client (nil: a client without proxy from the
-// environment), a per-attempt timeout and the User-Agent to send.
-func NewSender(client *http.Client, timeout time.Duration, userAgent string) *Sender {
-	if client == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.Proxy = nil
-		client = &http.Client{Transport: tr}
+// Sender POSTs JSON responses to receivers: one attempt per Send, with the
+// per-attempt timeout, Standard Webhooks headers and the SSRF guard on every
+// connection including redirects.
+type Sender struct {
+	cfg    SenderConfig
+	client *http.Client
+}
+
+// NewSender returns a Sender for cfg.
+func NewSender(cfg SenderConfig) *Sender {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
-	return &Sender{client: client, timeout: timeout, userAgent: userAgent}
+	rt := cfg.Transport
+	if rt == nil {
+		tr := &http.Transport{
+			Proxy:                 nil,
+			ForceAttemptHTTP2:     true,
+			MaxIdleConns:          32,
+			IdleConnTimeout:       90 * time.Second,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ExpectContinueTimeout: time.Second,
+		}
+		if cfg.Proxy != nil {
+			tr.Proxy = http.ProxyURL(cfg.Proxy)
+		}
+		if cfg.Guard != nil {
+			tr.DialContext = cfg.Guard.DialContext
+		}
+		rt = tr
+	}
+	s := &Sender{cfg: cfg}
+	s.client = &http.Client{Transport: rt, CheckRedirect: s.checkRedirect}
+	return s
+}
+
+// CheckURL refuses at once a target that can never be delivered to (see
+// Guard.CheckURL); host names are checked again when connecting.
+func (s *Sender) CheckURL(field, raw string) (*url.URL, error) {
+	if s.cfg.Guard == nil {
+		return CheckTargetURL(field, raw)
+	}
+	return s.cfg.Guard.CheckURL(field, raw)
+}
+
+func (s *Sender) checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+	}
+	_, err := s.CheckURL("redirect", req.URL.String())
+	return err
 }
 
 // Send POSTs o.Body to o.URL once and reports what happened.
 func (s *Sender) Send(ctx context.Context, o Outbound) SendResult {
 	start := time.Now()
-	if s.timeout > 0 {
+	if s.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.timeout)
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
 		defer cancel()
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(o.Body))
@@ -63,25 +127,62 @@ func (s *Sender) Send(ctx context.Context, o Outbound) SendResult {
 		return SendResult{Err: fmt.Errorf("build request: %w", err), Duration: time.Since(start)}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", s.userAgent)
+	req.Header.Set("User-Agent", s.cfg.UserAgent)
 	if o.ResponseType != "" {
 		req.Header.Set("X-Response-Type", o.ResponseType)
 	}
 	if o.WebhookID != "" {
-		req.Header.Set("X-Webhook-ID", o.WebhookID)
+		ts := s.cfg.Now()
+		req.Header.Set("webhook-id", o.WebhookID)
+		req.Header.Set("webhook-timestamp", strconv.FormatInt(ts.Unix(), 10))
+		if s.cfg.Sign != nil {
+			if sig := s.cfg.Sign(o.WebhookID, ts, o.Body); sig != "" {
+				req.Header.Set("webhook-signature", sig)
+			}
+		}
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return SendResult{Err: fmt.Errorf("post %s: %w", redactURL(o.URL), err), Duration: time.Since(start)}
+		res := SendResult{Err: fmt.Errorf("post %s: %w", redactURL(o.URL), err), Duration: time.Since(start)}
+		res.Retryable = !errors.Is(err, ErrRefusedTarget) && !isRedirectRefusal(err)
+		return res
 	}
 	defer resp.Body.Close()
 	excerpt, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseExcerpt))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	res := SendResult{StatusCode: resp.StatusCode, Response: string(excerpt), Duration: time.Since(start)}
-	if !res.OK() {
-		res.Err = fmt.Errorf("receiver answered %s", resp.Status)
+	if res.OK() {
+		return res
+	}
+	res.Err = fmt.Errorf("receiver answered %s", resp.Status)
+	switch code := resp.StatusCode; {
+	case code == http.StatusGone:
+		res.Gone = true
+	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
+		res.Retryable = true
+		res.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), s.cfg.Now())
 	}
 	return res
+}
+
+// isRedirectRefusal reports whether the client stopped at a refused redirect.
+func isRedirectRefusal(err error) bool {
+	var ve *ValidationError
+	return errors.As(err, &ve)
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP date.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if n, err := strconv.Atoi(v); err == nil && n >= 0 {
+		return time.Duration(n) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
 }
 
 // CheckTargetURL rejects URLs that can never be delivered to: anything but an

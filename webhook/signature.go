@@ -3,17 +3,128 @@ package webhook
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
+	"time"
 )
 
-// Signature schemes reported by VerifyHMAC.
+// Signature schemes reported by VerifyHMAC and Verify.
 const (
 	SchemeHMACSHA256Hex    = "hmac-sha256-hex"
 	SchemeHMACSHA256Prefix = "hmac-sha256-prefixed"
 	SchemeHMACSHA256Base64 = "hmac-sha256-base64"
+	SchemeStandard         = "standard-webhooks"
+	SchemeAPIKey           = "api-key"
 )
+
+// Scheme families a caller may ask Verify to use instead of detecting one.
+const (
+	SchemeAuto       = "auto"
+	SchemeHMACSHA256 = "hmac-sha256"
+)
+
+// HeaderAPIKey carries an API key for senders that cannot sign.
+const HeaderAPIKey = "X-API-Key"
+
+// Headers is what Verify reads of a request's headers; net/http.Header is one.
+type Headers interface {
+	Get(name string) string
+}
+
+// Credentials are what a source's requests are verified against.
+type Credentials struct {
+	Secrets   [][]byte      // HMAC and Standard Webhooks secrets, as configured (several: key rotation)
+	APIKeys   [][]byte      // accepted API keys (several: key rotation)
+	Tolerance time.Duration // Standard Webhooks timestamp tolerance; <= 0: DefaultTolerance
+	Now       time.Time     // the time timestamps are checked against
+}
+
+// Configured reports whether any credential is set, i.e. whether requests
+// must be authenticated at all.
+func (c Credentials) Configured() bool { return len(c.Secrets) > 0 || len(c.APIKeys) > 0 }
+
+// Verify authenticates a request by the scheme its headers carry, in this
+// order: Standard Webhooks (webhook-signature), an HMAC-SHA256 signature
+// header (SignatureHeaders), an API key (X-API-Key or Authorization: Bearer).
+// A scheme is only chosen when credentials for it are configured. scheme is
+// SchemeAuto (or "") to detect, or SchemeHMACSHA256, SchemeStandard or
+// SchemeAPIKey to demand one. It returns the scheme that verified, or an
+// ErrInvalidSignature saying why none did.
+func Verify(h Headers, body []byte, c Credentials, scheme string) (string, error) {
+	std := StandardHeaders{ID: h.Get(HeaderWebhookID), Timestamp: h.Get(HeaderWebhookTimestamp), Signature: h.Get(HeaderWebhookSignature)}
+	hmacSig := ""
+	for _, name := range SignatureHeaders {
+		if v := h.Get(name); v != "" {
+			hmacSig = v
+			break
+		}
+	}
+	key := APIKeyOf(h)
+	switch scheme {
+	case SchemeStandard:
+		return SchemeStandard, VerifyStandard(std, body, c.Secrets, c.Now, c.Tolerance)
+	case SchemeHMACSHA256:
+		return VerifyHMAC(body, hmacSig, c.Secrets)
+	case SchemeAPIKey:
+		return SchemeAPIKey, VerifyAPIKey(key, c.APIKeys)
+	case SchemeAuto, "":
+	default:
+		return "", signatureError("unknown scheme " + scheme + ": want auto, hmac-sha256, standard-webhooks or api-key")
+	}
+	switch {
+	case std.Signature != "" && len(c.Secrets) > 0:
+		return SchemeStandard, VerifyStandard(std, body, c.Secrets, c.Now, c.Tolerance)
+	case hmacSig != "" && len(c.Secrets) > 0:
+		return VerifyHMAC(body, hmacSig, c.Secrets)
+	case key != "" && len(c.APIKeys) > 0:
+		return SchemeAPIKey, VerifyAPIKey(key, c.APIKeys)
+	}
+	var want []string
+	if len(c.Secrets) > 0 {
+		want = append(want, "webhook-signature (Standard Webhooks)", "X-Webhook-Signature (HMAC-SHA256 of the body)")
+	}
+	if len(c.APIKeys) > 0 {
+		want = append(want, "X-API-Key")
+	}
+	if len(want) == 0 {
+		return "", signatureError("no secret or API key is configured to verify the request")
+	}
+	return "", signatureError("signature is missing: send " + strings.Join(want, " or "))
+}
+
+// APIKeyOf returns the request's X-API-Key, else its Authorization bearer token.
+func APIKeyOf(h Headers) string {
+	if k := strings.TrimSpace(h.Get(HeaderAPIKey)); k != "" {
+		return k
+	}
+	if tok, ok := strings.CutPrefix(h.Get("Authorization"), "Bearer "); ok {
+		return strings.TrimSpace(tok)
+	}
+	return ""
+}
+
+// VerifyAPIKey checks key against every accepted key in constant time (the
+// comparison is of SHA-256 digests, so it does not leak lengths either).
+func VerifyAPIKey(key string, keys [][]byte) error {
+	if key == "" {
+		return signatureError("API key is missing: send X-API-Key or Authorization: Bearer")
+	}
+	if len(keys) == 0 {
+		return signatureError("no API key is configured for this source")
+	}
+	got := sha256.Sum256([]byte(key))
+	match := 0
+	for _, k := range keys {
+		want := sha256.Sum256(k)
+		match |= subtle.ConstantTimeCompare(got[:], want[:])
+	}
+	if match != 1 {
+		return signatureError("API key does not match")
+	}
+	return nil
+}
 
 // SignatureHeaders are the request headers that may carry an HMAC-SHA256 of the
 // raw body, in the order they are consulted.

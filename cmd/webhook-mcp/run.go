@@ -17,6 +17,11 @@ const usage = `webhook-mcp: an MCP server and a Make.com webhook receiver in one
 Usage:
   webhook-mcp serve     serve HTTP on HTTP_ADDR: /api/webhook/{source}/{route}, /mcp, /sse, /api/status
   webhook-mcp stdio     serve MCP on stdin/stdout (Claude Desktop) and the same HTTP listener
+  webhook-mcp approvals list|show|approve|reject
+                        review approval requests on a running server (WEBHOOK_MCP_URL, APPROVAL_TOKEN);
+                        see webhook-mcp approvals help
+  webhook-mcp deliveries list|show|retry
+                        follow outbound deliveries and resend dead letters on a running server
   webhook-mcp version   print the version
   webhook-mcp help      print this help
 
@@ -24,7 +29,11 @@ Configuration is read from the environment; see README.md for the full table:
   HTTP_ADDR (127.0.0.1:8000), MAKE_COM_WEBHOOK_SECRET, MAKE_COM_WEBHOOK_ENDPOINT,
   WEBHOOK_VALIDATION_ENABLED (true), WEBHOOK_TIMEOUT_SECONDS (30), MAX_BODY_BYTES (1048576),
   APPROVAL_TOKEN, MCP_AUTH_TOKEN, LOG_LEVEL (info), LOG_FORMAT (text), DEBUG (false),
-  DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h)
+  DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h),
+  APPROVAL_ELICITATION (true), APPROVAL_NOTIFY_URL, PUBLIC_URL,
+  DELIVERY_RETRY_SCHEDULE (0s,5s,30s,2m,10m,30m), OUTBOUND_ALLOW_HOSTS, OUTBOUND_ALLOW_PRIVATE (false), OUTBOUND_PROXY,
+  MAKE_COM_WEBHOOK_API_KEY, WEBHOOK_TOLERANCE (5m), RATE_LIMIT_PER_IP (20), RATE_LIMIT_PER_SOURCE (50),
+  TRUST_PROXY_HEADERS (false), ALLOWED_ORIGINS (loopback origins), ALLOWED_HOSTS
 `
 
 // errUsage marks a command-line mistake.
@@ -43,6 +52,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	case "version", "--version":
 		_, err := fmt.Fprintf(stdout, "webhook-mcp %s\n", version)
 		return err
+	case "approvals":
+		return runApprovals(ctx, args[1:], environ, stdout, stderr)
+	case "deliveries":
+		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
 	case "serve", "stdio":
 	default:
 		_, _ = io.WriteString(stderr, usage)

@@ -36,7 +36,8 @@ CREATE TABLE graph_nodes (
     webhook_ids TEXT    NOT NULL DEFAULT '[]',  -- JSON array, oldest first
     PRIMARY KEY (client_id, node_id)
 );
-CREATE INDEX graph_nodes_type ON graph_nodes (client_id, type, node_id);
+-- No index on type: a client's nodes are read by the primary key's client_id
+-- prefix, already in node id order, and filtered by type on the way.
 
 CREATE TABLE graph_relationships (
     client_id   TEXT    NOT NULL,

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+
+	"github.com/webhook-mcp/webhook-mcp/server"
+	"github.com/webhook-mcp/webhook-mcp/store"
+)
+
+// serveProfiled wires the product exactly as `webhook-mcp serve` does (the
+// same environment variables, store.Open, server.New, Start, Serve) and writes
+// a CPU profile of the whole process until SIGTERM. It exists only in this
+// harness: the product has no profiling endpoint.
+func serveProfiled(ctx context.Context, args []string) error {
+	if len(args) != 2 || args[0] != "-cpuprofile" {
+		return fmt.Errorf("usage: bench serve-profiled -cpuprofile FILE")
+	}
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	cfg, err := env.ParseAsWithOptions[server.Config](env.Options{Environment: m})
+	if err != nil {
+		return err
+	}
+	level, err := cfg.Level()
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	srv, err := server.New(cfg, server.Deps{Store: st, Logger: logger, Version: "bench"})
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(args[1])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return err
+	}
+	defer pprof.StopCPUProfile()
+	srv.Start(ctx)
+	defer srv.Shutdown()
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// runProfile drives the profiled server with the closed loop on one payload
+// and prints the top of the CPU profile.
+func runProfile(ctx context.Context, args []string) error {
+	cfg, fs, err := parseConfig("profile", args[:0])
+	if err != nil {
+		return err
+	}
+	dur := fs.Duration("duration", 8*time.Second, "closed-loop duration under the profiler")
+	which := fs.String("payload", "clickup", "seed or clickup")
+	suite := fs.String("suite", "webhook", "webhook or mcp")
+	out := fs.String("cpuprofile", "bin/cpu-webhook.pprof", "where the profile is written")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	payloads, err := loadPayloads(cfg.TestData)
+	if err != nil {
+		return err
+	}
+	var pl payload
+	for _, p := range payloads {
+		if p.name == *which {
+			pl = p
+		}
+	}
+	if pl.body == nil {
+		return fmt.Errorf("-payload %q: want seed or clickup", *which)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "webhook-mcp-profile-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	prof, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	secret := "bench-" + randHex(16)
+	p, err := startProc(ctx, "serve-profiled", []string{self, "serve-profiled", "-cpuprofile", prof},
+		productEnv(addr, filepath.Join(tmp, "data"), secret), addr, filepath.Join(tmp, "server.log"))
+	if err != nil {
+		return err
+	}
+	client := newClient()
+	var r requester = newWebhookTarget(client, p.base, pl.body, secret, "profile-"+randHex(4)+"-")
+	if *suite == "mcp" {
+		if r, err = newMCPTarget(ctx, client, p.base, pl.body, cfg.Sessions); err != nil {
+			p.stop()
+			return err
+		}
+	}
+	var seq atomic.Int64
+	s := closedLoop(ctx, r, &seq, cfg.Conns, *dur)
+	p.stop()
+	ph := newPhase(*suite, "webhook-mcp", p.name, pl.name, "closed", cfg.Conns, 0, *dur, s, p.peakKiB)
+	fmt.Printf("%s %s closed c=%d under the profiler: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d\n",
+		*suite, pl.name, cfg.Conns, ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors)
+	fmt.Printf("profile: %s\n\n", prof)
+	for _, mode := range []string{"-top", "-top -cum"} {
+		argv := append([]string{"tool", "pprof"}, strings.Fields(mode)...)
+		cmd := exec.CommandContext(ctx, "go", append(argv, "-nodecount=30", prof)...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return err
+		}
+		fmt.Println()
+	}
+	return nil
+}

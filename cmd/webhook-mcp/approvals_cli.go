@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/tools"
+)
+
+const approvalsUsage = `Usage:
+  webhook-mcp approvals list [--state S] [--client-id C] [--limit N] [--json]
+  webhook-mcp approvals show ID [--json]
+  webhook-mcp approvals approve ID [--reason R] [--json]
+  webhook-mcp approvals reject ID [--reason R] [--json]
+
+Talks to a running server at WEBHOOK_MCP_URL (default http://127.0.0.1:8000) with APPROVAL_TOKEN.
+list shows pending requests unless --state names others (comma-separated, or "all").
+`
+
+// approvalDetail is GET /api/approvals/{id}: the status plus the stored parameters.
+type approvalDetail struct {
+	tools.ApprovalStatus
+	Params json.RawMessage `json:"params,omitempty"`
+}
+
+// runApprovals is `webhook-mcp approvals ...`.
+func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		_, _ = io.WriteString(stdout, approvalsUsage)
+		if len(args) == 0 {
+			return fmt.Errorf("%w: approvals needs a subcommand", errUsage)
+		}
+		return nil
+	}
+	sub, rest := args[0], args[1:]
+	fs := flag.NewFlagSet("approvals "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print JSON instead of a table")
+	var state, clientID, reason *string
+	var limit *int
+	switch sub {
+	case "list":
+		state = fs.String("state", "pending", `states to list, comma-separated, or "all"`)
+		clientID = fs.String("client-id", "", "only this client's requests")
+		limit = fs.Int("limit", 50, "at most this many (1-500)")
+	case "approve", "reject":
+		reason = fs.String("reason", "", "why (kept in the audit trail)")
+	case "show":
+	default:
+		_, _ = io.WriteString(stderr, approvalsUsage)
+		return fmt.Errorf("%w: unknown approvals subcommand %q", errUsage, sub)
+	}
+	pos, err := parseInterspersed(fs, rest)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	c := newAPIClient(environ)
+	if sub == "list" {
+		if len(pos) > 0 {
+			return fmt.Errorf("%w: approvals list takes no arguments", errUsage)
+		}
+		return approvalsList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
+	}
+	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
+		return fmt.Errorf("%w: approvals %s needs exactly one approval id", errUsage, sub)
+	}
+	id := url.PathEscape(pos[0])
+	if sub == "show" {
+		var d approvalDetail
+		if err := c.do(ctx, http.MethodGet, "/api/approvals/"+id, nil, nil, &d); err != nil {
+			return err
+		}
+		if *asJSON {
+			return writeJSONOut(stdout, d)
+		}
+		return printDetail(stdout, d)
+	}
+	var out tools.ApprovalStatus
+	body := map[string]string{"reason": *reason, "decided_by": "cli:" + cliUser(environ)}
+	err = c.do(ctx, http.MethodPost, "/api/approvals/"+id+"/"+sub, nil, body, &out)
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+		return fmt.Errorf("cannot %s %s: %s", sub, pos[0], ae.Message)
+	}
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSONOut(stdout, out)
+	}
+	_, err = fmt.Fprintf(stdout, "%s: %s by %s\n", out.ApprovalID, out.State, out.DecidedBy)
+	return err
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func approvalsList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
+	q := url.Values{}
+	if state != "" && state != "all" {
+		q.Set("state", state)
+	}
+	if clientID != "" {
+		q.Set("client_id", clientID)
+	}
+	q.Set("limit", strconv.Itoa(limit))
+	var list struct {
+		Approvals []tools.ApprovalStatus `json:"approvals"`
+	}
+	if err := c.do(ctx, http.MethodGet, "/api/approvals", q, nil, &list); err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSONOut(stdout, list)
+	}
+	if len(list.Approvals) == 0 {
+		_, err := fmt.Fprintln(stdout, "no approval requests match")
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tAGE\tEXPIRES IN\tCLIENT\tACTION\tTARGET\tREQUESTED BY\tDECIDED BY")
+	now := time.Now()
+	for _, a := range list.Approvals {
+		left := "-"
+		if a.State == approval.StatePending {
+			left = shortDuration(a.ExpiresAt.Sub(now))
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ApprovalID, a.State, shortDuration(now.Sub(a.CreatedAt)),
+			left, orDash(a.ClientID), a.Action, a.TargetURL, a.RequestedBy, orDash(a.DecidedBy))
+	}
+	return tw.Flush()
+}
+
+func printDetail(w io.Writer, d approvalDetail) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	rows := [][2]string{{"id", d.ApprovalID}, {"state", string(d.State)}, {"summary", d.Summary},
+		{"action", d.Action}, {"client", orDash(d.ClientID)}, {"target", d.TargetURL},
+		{"requested by", d.RequestedBy}, {"created", d.CreatedAt.Local().Format(time.RFC3339)},
+		{"expires", d.ExpiresAt.Local().Format(time.RFC3339)}, {"params sha256", d.ParamsSHA256}}
+	if d.DecidedBy != "" {
+		rows = append(rows, [2]string{"decided by", d.DecidedBy}, [2]string{"reason", orDash(d.Reason)})
+	}
+	if d.Delivery != nil {
+		out := fmt.Sprintf("HTTP %d after %d attempt(s)", d.Delivery.StatusCode, d.Delivery.Attempts)
+		if d.Delivery.Error != "" {
+			out = "failed: " + d.Delivery.Error
+		}
+		rows = append(rows, [2]string{"delivery", out})
+	}
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s:\t%s\n", r[0], r[1])
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(d.Params) > 0 {
+		pretty, err := json.MarshalIndent(d.Params, "", "  ")
+		if err != nil {
+			pretty = d.Params
+		}
+		fmt.Fprintf(w, "\nparameters:\n%s\n", pretty)
+	}
+	if len(d.Events) > 0 {
+		fmt.Fprintln(w, "\naudit trail:")
+		for _, e := range d.Events {
+			from := ""
+			if e.From != "" {
+				from = string(e.From) + " -> "
+			}
+			line := fmt.Sprintf("  %s  %s%s by %s", e.At.Local().Format(time.RFC3339), from, e.To, e.Actor)
+			if e.Reason != "" {
+				line += ": " + e.Reason
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
+	return nil
+}
+
+func writeJSONOut(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// shortDuration renders d as 45s, 12m, 3h, 2d.
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// cliUser names who runs the CLI ($USER), for decided_by.
+func cliUser(environ []string) string {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "USER="); ok && v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}

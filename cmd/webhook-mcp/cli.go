@@ -1,0 +1,128 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// defaultServerURL is where the CLI subcommands find a running server.
+const defaultServerURL = "http://127.0.0.1:8000"
+
+// apiClient talks to a running webhook-mcp over its token-protected HTTP API.
+// It is shared by the subcommands that act on a server (approvals, deliveries).
+type apiClient struct {
+	BaseURL string // WEBHOOK_MCP_URL
+	Token   string // APPROVAL_TOKEN, sent as a bearer token when set
+	HTTP    *http.Client
+}
+
+// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN from environ.
+func newAPIClient(environ []string) *apiClient {
+	c := &apiClient{BaseURL: defaultServerURL, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "WEBHOOK_MCP_URL":
+			if v = strings.TrimSpace(v); v != "" {
+				c.BaseURL = v
+			}
+		case "APPROVAL_TOKEN":
+			c.Token = v
+		}
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	return c
+}
+
+// apiError is an error response of the server in the DESIGN.md shape.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+// Error implements error with a hint for the usual causes.
+func (e *apiError) Error() string {
+	msg := fmt.Sprintf("server answered %d %s", e.Status, e.Code)
+	if e.Message != "" {
+		msg += ": " + e.Message
+	}
+	switch e.Status {
+	case http.StatusUnauthorized:
+		msg += " (set APPROVAL_TOKEN to the server's token)"
+	case http.StatusNotFound:
+		msg += " (check the id)"
+	}
+	return msg
+}
+
+// do sends a request with an optional JSON body and decodes a JSON answer into
+// out (when not nil). Error answers become *apiError.
+func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
+	u := c.BaseURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("encode request: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return fmt.Errorf("WEBHOOK_MCP_URL=%q: %w", c.BaseURL, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Accept", "application/json")
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return fmt.Errorf("webhook-mcp is not running at %s (connection refused); start it with `webhook-mcp serve` "+
+				"or set WEBHOOK_MCP_URL", c.BaseURL)
+		}
+		return fmt.Errorf("reach webhook-mcp at %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("read answer from %s: %w", c.BaseURL, err)
+	}
+	if resp.StatusCode >= 300 {
+		var env struct {
+			Error struct {
+				Code    string `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		_ = json.Unmarshal(raw, &env)
+		ae := &apiError{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message}
+		if ae.Code == "" {
+			ae.Code = http.StatusText(resp.StatusCode)
+			ae.Message = strings.TrimSpace(string(raw))
+		}
+		return ae
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("decode answer from %s%s: %w", c.BaseURL, path, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package server
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// deliveryStates are the approval states in which a request is a delivery.
+var deliveryStates = map[string][]approval.State{
+	"":           {approval.StateApproved, approval.StateDelivering, approval.StateDelivered, approval.StateFailed},
+	"pending":    {approval.StateApproved},
+	"delivering": {approval.StateDelivering},
+	"delivered":  {approval.StateDelivered},
+	"failed":     {approval.StateFailed},
+}
+
+// deliveryList is the body of GET /api/deliveries.
+type deliveryList struct {
+	Deliveries []tools.ApprovalStatus `json:"deliveries"`
+}
+
+// handleListDeliveries is GET /api/deliveries?state=&client_id=&limit=: approved
+// requests and what became of their delivery.
+func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	states, ok := deliveryStates[q.Get("state")]
+	if !ok {
+		s.writeCallError(w, "", webhook.InvalidArgument("state", "state must be pending, delivering, delivered or failed"))
+		return
+	}
+	f := approval.Filter{States: states, ClientID: q.Get("client_id")}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
+			return
+		}
+		f.Limit = n
+	}
+	reqs, err := s.approvals.List(r.Context(), f)
+	if err != nil {
+		s.log.Error("list deliveries", "err", err)
+		s.writeCallError(w, "", err)
+		return
+	}
+	out := deliveryList{Deliveries: make([]tools.ApprovalStatus, 0, len(reqs))}
+	for _, a := range reqs {
+		out.Deliveries = append(out.Deliveries, tools.StatusOf(a, nil))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// handleGetDelivery is GET /api/deliveries/{id}: the request, its audit trail and
+// every attempt.
+func (s *Server) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	a, evs, err := s.approvals.Get(r.Context(), id)
+	if err != nil {
+		s.writeApprovalError(w, r, err)
+		return
+	}
+	st := tools.StatusOf(a, evs)
+	if st.Attempts, err = s.approvals.Attempts(r.Context(), id); err != nil {
+		s.writeApprovalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// handleRetryDelivery is POST /api/deliveries/{id}/retry: a failed delivery (a
+// dead letter) is sent again under the same id.
+func (s *Server) handleRetryDelivery(w http.ResponseWriter, r *http.Request) {
+	a, err := s.approvals.Retry(r.Context(), r.PathValue("id"), "api")
+	if err != nil {
+		s.writeApprovalError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, tools.StatusOf(a, nil))
+}

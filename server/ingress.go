@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// codeRateLimited and codeForbidden are the HTTP-only codes of ingress checks.
+const (
+	codeRateLimited = "rate_limited"
+	codeForbidden   = "forbidden"
+)
+
+// initIngress sets up what guards the endpoints: API keys from the
+// configuration, rate limiters, the Origin/Host policy and the metrics.
+func (s *Server) initIngress() {
+	s.apiKeys = map[string][][]byte{}
+	for _, key := range s.cfg.MakeComWebhookAPIKey {
+		if key = strings.TrimSpace(key); key != "" {
+			s.RegisterWebhookAPIKey(DefaultSource, key)
+		}
+	}
+	s.perIP = newLimiterSet(s.cfg.RateLimitPerIP, maxIPLimiters)
+	s.perSource = newLimiterSet(s.cfg.RateLimitPerSource, maxIPLimiters)
+	s.origins = newOriginPolicy(s.cfg)
+	s.metrics = newMetrics(s.deps.Store.Stats)
+}
+
+// RegisterWebhookAPIKey adds an API key for a source, for senders that cannot
+// sign: a request carrying it in X-API-Key or as Authorization: Bearer is
+// accepted. Several keys may be registered (rotation); any of them verifies.
+// The environment's MAKE_COM_WEBHOOK_API_KEY registers keys for make.com; for
+// another source call this with its <SOURCE>_WEBHOOK_API_KEY.
+func (s *Server) RegisterWebhookAPIKey(source, key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.apiKeys[source] = append(s.apiKeys[source], []byte(key))
+}
+
+// credentialsFor is what a source's requests are verified against.
+func (s *Server) credentialsFor(source string) webhook.Credentials {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return webhook.Credentials{Secrets: s.secrets[source], APIKeys: s.apiKeys[source],
+		Tolerance: s.cfg.WebhookTolerance, Now: s.deps.Now()}
+}
+
+// checkSignature authenticates a webhook by whichever scheme it carries
+// (Standard Webhooks, HMAC-SHA256 header, API key) when the source has
+// credentials and validation is enabled. It returns the scheme that verified.
+func (s *Server) checkSignature(source string, h http.Header, body []byte) (string, error) {
+	creds := s.credentialsFor(source)
+	if !s.cfg.ValidationEnabled || !creds.Configured() {
+		return "none", nil
+	}
+	return webhook.Verify(h, body, creds, webhook.SchemeAuto)
+}
+
+// awaitWebhooks waits until no webhook is being handled, or ctx is done.
+func (s *Server) awaitWebhooks(ctx context.Context) {
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for s.inflight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			s.log.Warn("shutdown: webhooks still in flight after the drain timeout", "in_flight", s.inflight.Load())
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// handleReady is GET /readyz: 200 once the server has started and its store
+// answers, 503 before that and while draining for shutdown.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	status, reason := http.StatusOK, "ready"
+	switch {
+	case s.draining.Load():
+		status, reason = http.StatusServiceUnavailable, "draining"
+	case !s.ready.Load():
+		status, reason = http.StatusServiceUnavailable, "starting"
+	default:
+		if _, err := s.deps.Store.SchemaVersion(r.Context()); err != nil {
+			s.log.ErrorContext(r.Context(), "readyz: store", "err", err)
+			status, reason = http.StatusServiceUnavailable, "store unavailable"
+		}
+	}
+	if status != http.StatusOK {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, map[string]string{"status": reason})
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"math"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// maxIPLimiters bounds how many client IPs are tracked at once.
+const maxIPLimiters = 10000
+
+// limiterSet is a token bucket per key (a source or a client IP), bounded in
+// size: idle buckets, which would be full again anyway, are evicted.
+type limiterSet struct {
+	limit rate.Limit
+	burst int
+	max   int
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	lim      *rate.Limiter
+	lastSeen time.Time
+}
+
+// newLimiterSet returns nil (no limit) when perSecond is 0 or less. The burst
+// is twice the rate, at least 1.
+func newLimiterSet(perSecond float64, maxKeys int) *limiterSet {
+	if perSecond <= 0 {
+		return nil
+	}
+	return &limiterSet{limit: rate.Limit(perSecond), burst: max(1, int(math.Ceil(2*perSecond))), max: maxKeys,
+		buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for key at now; when none is left it returns false and
+// how long until one is.
+func (l *limiterSet) allow(key string, now time.Time) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.max {
+			l.evict(now)
+		}
+		b = &bucket{lim: rate.NewLimiter(l.limit, l.burst)}
+		l.buckets[key] = b
+	}
+	b.lastSeen = now
+	res := b.lim.ReserveN(now, 1)
+	if d := res.DelayFrom(now); d > 0 {
+		res.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// evict drops buckets idle long enough to have refilled, and if that is not
+// enough, arbitrary ones until there is room: a dropped bucket only means its
+// key starts again with a full burst.
+func (l *limiterSet) evict(now time.Time) {
+	refill := time.Duration(float64(l.burst) / float64(l.limit) * float64(time.Second))
+	for k, b := range l.buckets {
+		if now.Sub(b.lastSeen) >= refill {
+			delete(l.buckets, k)
+		}
+	}
+	for k := range l.buckets {
+		if len(l.buckets) < l.max {
+			break
+		}
+		delete(l.buckets, k)
+	}
+}
+
+// size is how many keys are tracked.
+func (l *limiterSet) size() int {
+	if l == nil {
+		return 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}
+
+// rateLimit applies RATE_LIMIT_PER_IP, then RATE_LIMIT_PER_SOURCE. On refusal it
+// writes 429 rate_limited with Retry-After and returns false.
+func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, source string) bool {
+	now := s.deps.Now()
+	scope := "ip"
+	ok, wait := s.perIP.allow(s.clientIP(r), now)
+	if ok {
+		scope = "source"
+		ok, wait = s.perSource.allow(source, now)
+	}
+	if ok {
+		return true
+	}
+	s.metrics.rateLimited.WithLabelValues(scope).Inc()
+	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	writeError(w, webhookID, codeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
+		"source": "source"}[scope]+"; retry after the Retry-After seconds")
+	return false
+}
+
+// clientIP is the peer's address, or with TRUST_PROXY_HEADERS the last
+// X-Forwarded-For entry (the one the trusted proxy added).
+func (s *Server) clientIP(r *http.Request) string {
+	if s.cfg.TrustProxyHeaders {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

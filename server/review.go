@@ -1,0 +1,182 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"html/template"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+)
+
+// Reviewer sessions: the approvals page signs in with APPROVAL_TOKEN and then
+// holds an HttpOnly, SameSite=Strict cookie naming a server-side session. Every
+// form carries the session's CSRF token, compared in constant time.
+const (
+	sessionCookie  = "webhook_mcp_review"
+	sessionTTL     = 12 * time.Hour
+	anonSessionTTL = 30 * time.Minute // before sign-in: only holds the login form's CSRF token
+	maxSessions    = 10000
+	notifyTimeout  = 5 * time.Second
+)
+
+// webSession is one browser's session.
+type webSession struct {
+	id      string
+	csrf    string
+	authed  bool
+	expires time.Time
+}
+
+// reviewState holds what the reviewer surfaces need beyond the approval
+// service: page sessions, the key that signs elicitation state, the page
+// templates and the notifier's client.
+type reviewState struct {
+	key       []byte
+	now       func() time.Time
+	pages     *template.Template
+	notifyURL string
+	baseURL   string
+	secure    bool // PUBLIC_URL is https: cookies are always Secure
+	notify    *http.Client
+
+	mu       sync.Mutex
+	sessions map[string]*webSession
+}
+
+func newReviewState(cfg Config, now func() time.Time) *reviewState {
+	if now == nil {
+		now = time.Now
+	}
+	base := strings.TrimRight(cfg.PublicURL, "/")
+	if base == "" {
+		base = "http://" + cfg.HTTPAddr
+	}
+	return &reviewState{key: randomBytes(32), now: now, pages: parsePages(), notifyURL: cfg.ApprovalNotifyURL,
+		baseURL: base, secure: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
+		notify: &http.Client{Timeout: notifyTimeout}, sessions: map[string]*webSession{}}
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return b
+}
+
+func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }
+
+// newSession stores and returns a fresh session.
+func (rs *reviewState) newSession(authed bool) *webSession {
+	ttl := anonSessionTTL
+	if authed {
+		ttl = sessionTTL
+	}
+	now := rs.now()
+	sess := &webSession{id: randomToken(), csrf: randomToken(), authed: authed, expires: now.Add(ttl)}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	if len(rs.sessions) >= maxSessions {
+		for id, s := range rs.sessions {
+			if !now.Before(s.expires) || (!s.authed && len(rs.sessions) >= maxSessions) {
+				delete(rs.sessions, id)
+			}
+		}
+	}
+	rs.sessions[sess.id] = sess
+	return sess
+}
+
+// session returns the request's live session.
+func (rs *reviewState) session(r *http.Request) (*webSession, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil, false
+	}
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	sess, ok := rs.sessions[c.Value]
+	if !ok {
+		return nil, false
+	}
+	if !rs.now().Before(sess.expires) {
+		delete(rs.sessions, c.Value)
+		return nil, false
+	}
+	return sess, true
+}
+
+func (rs *reviewState) endSession(id string) {
+	rs.mu.Lock()
+	delete(rs.sessions, id)
+	rs.mu.Unlock()
+}
+
+// setCookie sends the session cookie: HttpOnly, SameSite=Strict, scoped to the
+// page, Secure when the request came over HTTPS or PUBLIC_URL is https.
+func (rs *reviewState) setCookie(w http.ResponseWriter, r *http.Request, sess *webSession) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: sess.id, Path: "/approvals", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: rs.secure || r.TLS != nil, Expires: sess.expires})
+}
+
+func (rs *reviewState) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/approvals", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: rs.secure || r.TLS != nil, MaxAge: -1})
+}
+
+// csrfOK compares the form's CSRF token with the session's in constant time.
+func csrfOK(sess *webSession, r *http.Request) bool {
+	got := r.PostFormValue("csrf")
+	return sess != nil && got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(sess.csrf)) == 1
+}
+
+// notifyPending posts a short message about a new pending request to
+// APPROVAL_NOTIFY_URL on a goroutine; a failure is logged, never returned.
+func (s *Server) notifyPending(ctx context.Context, r approval.Request) {
+	if s.review.notifyURL == "" {
+		return
+	}
+	link := s.review.baseURL + "/approvals/" + r.ID
+	client := r.ClientID
+	if client == "" {
+		client = "no client"
+	}
+	msg := map[string]any{
+		"text":        "Approval needed: " + r.Summary + " (" + client + ", asked by " + r.RequestedBy + "). Review: " + link,
+		"approval_id": r.ID, "action": r.Action, "client_id": r.ClientID, "target_url": r.TargetURL,
+		"requested_by": r.RequestedBy, "expires_at": r.ExpiresAt, "url": link,
+	}
+	body, err := json.Marshal(msg)
+	if err != nil {
+		s.log.Error("encode approval notification", "approval_id", r.ID, "err", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), notifyTimeout)
+	go func() {
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.review.notifyURL, bytes.NewReader(body))
+		if err != nil {
+			s.log.Warn("approval notification not sent", "approval_id", r.ID, "err", err)
+			return
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "webhook-mcp/"+s.deps.Version)
+		resp, err := s.review.notify.Do(req)
+		if err != nil {
+			s.log.Warn("approval notification failed", "approval_id", r.ID, "err", err)
+			return
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode >= 300 {
+			s.log.Warn("approval notification refused", "approval_id", r.ID, "status", resp.StatusCode)
+			return
+		}
+		s.log.Info("approval notification sent", "approval_id", r.ID)
+	}()
+}
