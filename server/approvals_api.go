@@ -31,7 +31,13 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	if l := q.Get("limit"); l != "" {
+	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return approvalList{Approvals: l} })
+}
+
+// writeStatusList applies the limit query parameter to f, lists the matching
+// requests and writes them, wrapped by wrap, as JSON.
+func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]tools.ApprovalStatus) any) {
+	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {
 			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
@@ -45,11 +51,11 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, "", err)
 		return
 	}
-	out := approvalList{Approvals: make([]tools.ApprovalStatus, 0, len(reqs))}
+	out := make([]tools.ApprovalStatus, 0, len(reqs))
 	for _, a := range reqs {
-		out.Approvals = append(out.Approvals, tools.StatusOf(a, nil))
+		out = append(out, tools.StatusOf(a, nil))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, wrap(out))
 }
 
 func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {

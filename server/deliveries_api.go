@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
@@ -33,25 +32,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := approval.Filter{States: states, ClientID: q.Get("client_id")}
-	if l := q.Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
-			return
-		}
-		f.Limit = n
-	}
-	reqs, err := s.approvals.List(r.Context(), f)
-	if err != nil {
-		s.log.Error("list deliveries", "err", err)
-		s.writeCallError(w, "", err)
-		return
-	}
-	out := deliveryList{Deliveries: make([]tools.ApprovalStatus, 0, len(reqs))}
-	for _, a := range reqs {
-		out.Deliveries = append(out.Deliveries, tools.StatusOf(a, nil))
-	}
-	writeJSON(w, http.StatusOK, out)
+	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return deliveryList{Deliveries: l} })
 }
 
 // handleGetDelivery is GET /api/deliveries/{id}: the request, its audit trail and

@@ -120,7 +120,8 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-func approvalsList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
+// listQuery is the query of the list subcommands; state "all" means no filter.
+func listQuery(state, clientID string, limit int) url.Values {
 	q := url.Values{}
 	if state != "" && state != "all" {
 		q.Set("state", state)
@@ -129,6 +130,11 @@ func approvalsList(ctx context.Context, c *apiClient, state, clientID string, li
 		q.Set("client_id", clientID)
 	}
 	q.Set("limit", strconv.Itoa(limit))
+	return q
+}
+
+func approvalsList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
+	q := listQuery(state, clientID, limit)
 	var list struct {
 		Approvals []tools.ApprovalStatus `json:"approvals"`
 	}

@@ -87,14 +87,7 @@ func runDeliveries(ctx context.Context, args, environ []string, stdout, stderr i
 }
 
 func deliveriesList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
-	q := url.Values{}
-	if state != "" && state != "all" {
-		q.Set("state", state)
-	}
-	if clientID != "" {
-		q.Set("client_id", clientID)
-	}
-	q.Set("limit", strconv.Itoa(limit))
+	q := listQuery(state, clientID, limit)
 	var list struct {
 		Deliveries []tools.ApprovalStatus `json:"deliveries"`
 	}
