@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -36,11 +35,14 @@ type relKey struct{ source, target, typ string }
 // ids (the last 20 are kept).
 func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webhookID string, at time.Time) error {
 	if g.ClientID == "" {
-		return errors.New("store merge graph: empty client id")
+		return fmt.Errorf("store merge graph: %w: empty client id", webhook.ErrInvalidArgument)
 	}
 	if at.IsZero() {
 		at = s.now()
 	}
+	// The operation may outlive this call (when ctx ends first), so it works on
+	// copies, never on the caller's slices.
+	g.KnowledgeNodes, g.Relationships = slices.Clone(g.KnowledgeNodes), slices.Clone(g.Relationships)
 	// Encode the new properties before entering the writer, which is the one
 	// serial section of every write.
 	nodeProps := make([]map[string]json.RawMessage, len(g.KnowledgeNodes))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -30,7 +29,7 @@ func (s *SQLite) ClientGraph(ctx context.Context, q webhook.GraphQuery) (webhook
 	cg := webhook.ClientGraph{ClientID: q.ClientID, Nodes: []webhook.StoredNode{},
 		Relationships: []webhook.StoredRelationship{}}
 	if q.ClientID == "" {
-		return cg, errors.New("store client graph: empty client id")
+		return cg, fmt.Errorf("store client graph: %w: empty client id", webhook.ErrInvalidArgument)
 	}
 	// One read transaction: the count, the nodes and the edges come from the
 	// same snapshot.
@@ -86,7 +85,7 @@ func (s *SQLite) ClientGraph(ctx context.Context, q webhook.GraphQuery) (webhook
 func (s *SQLite) SearchGraph(ctx context.Context, q webhook.SearchQuery) ([]webhook.SearchHit, error) {
 	hits := []webhook.SearchHit{}
 	if q.Query == "" {
-		return hits, errors.New("store search graph: empty query")
+		return hits, fmt.Errorf("store search graph: %w: empty query", webhook.ErrInvalidArgument)
 	}
 	tx, err := s.rdb.BeginTx(ctx, nil)
 	if err != nil {

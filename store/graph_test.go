@@ -128,7 +128,7 @@ func TestClientGraphFilterAndLimit(t *testing.T) {
 	}
 
 	_, err = s.ClientGraph(ctx, webhook.GraphQuery{})
-	require.Error(t, err)
+	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
 }
 
 func TestSearchGraph(t *testing.T) {
@@ -191,5 +191,6 @@ func TestSearchGraph(t *testing.T) {
 		"direct relationships in both directions")
 
 	_, err = s.SearchGraph(ctx, webhook.SearchQuery{})
-	require.Error(t, err)
+	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
+	require.ErrorIs(t, s.MergeGraph(ctx, webhook.KnowledgeGraph{}, "wh", t0), webhook.ErrInvalidArgument)
 }

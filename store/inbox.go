@@ -27,6 +27,8 @@ const eventCols = `id, idempotency_key, kind, source, route, client_id, received
 // non-empty idempotency key was received at or after notBefore: then nothing
 // is written and that entry (the newest such, without its body) is returned.
 // The check and the insert are atomic: they run inside the single writer.
+// When ctx ends before the write commits the call returns, but the write still
+// happens: ev.Body must not be modified afterwards.
 func (s *SQLite) BeginEvent(ctx context.Context, ev webhook.InboxEvent, notBefore time.Time) (*webhook.InboxEvent, error) {
 	if ev.ID == "" {
 		return nil, errors.New("store inbox event: empty id")
