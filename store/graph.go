@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -18,21 +16,14 @@ import (
 // answers mostly ids.
 const maxWebhookIDs = 20
 
-// mergeState is what MergeGraph needs of a stored node or relationship.
-type mergeState struct {
-	properties map[string]json.RawMessage
-	webhookIDs string // JSON array, kept as text: see appendID
-}
-
-// relKey identifies a relationship within a client's graph.
-type relKey struct{ source, target, typ string }
-
 // MergeGraph upserts the nodes and relationships of g into the client's graph.
 // A node (keyed by client and node id) or relationship (keyed by client,
 // source, target and type) that exists keeps its other property keys while the
-// new ones overwrite theirs, takes the new label and type, keeps first_seen,
-// moves last_seen to at (never backwards) and gains webhookID in its webhook
-// ids (the last 20 are kept).
+// new ones overwrite theirs (SQLite's json_patch; a new null value removes the
+// key), takes the new label and type, keeps first_seen, moves last_seen to at
+// (never backwards) and gains webhookID in its webhook ids (the last 20 are
+// kept). The merge runs entirely in SQL, one statement per row, without reading
+// rows back into Go: the writer is the one serial section of every write.
 func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webhookID string, at time.Time) error {
 	if g.ClientID == "" {
 		return fmt.Errorf("store merge graph: %w: empty client id", webhook.ErrInvalidArgument)
@@ -40,217 +31,100 @@ func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webho
 	if at.IsZero() {
 		at = s.now()
 	}
-	// The operation may outlive this call (when ctx ends first), so it works on
-	// copies, never on the caller's slices.
-	g.KnowledgeNodes, g.Relationships = slices.Clone(g.KnowledgeNodes), slices.Clone(g.Relationships)
-	// Encode the new properties before entering the writer, which is the one
-	// serial section of every write.
-	nodeProps := make([]map[string]json.RawMessage, len(g.KnowledgeNodes))
-	nodeIDs := make([]string, len(g.KnowledgeNodes))
-	for i, n := range g.KnowledgeNodes {
-		p, err := encodeProps(n.Properties)
+	ids := "[]"
+	if webhookID != "" {
+		b, err := json.Marshal([]string{webhookID})
 		if err != nil {
-			return fmt.Errorf("store merge graph %s: node %s: %w", g.ClientID, n.ID, err)
+			return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
 		}
-		nodeProps[i], nodeIDs[i] = p, n.ID
+		ids = string(b)
 	}
-	relProps := make([]map[string]json.RawMessage, len(g.Relationships))
-	relSources := make([]string, 0, len(g.Relationships))
-	for i, r := range g.Relationships {
-		p, err := encodeProps(r.Properties)
-		if err != nil {
-			return fmt.Errorf("store merge graph %s: relationship %s-%s->%s: %w", g.ClientID, r.Source, r.Type, r.Target, err)
-		}
-		relProps[i] = p
-		if !slices.Contains(relSources, r.Source) {
-			relSources = append(relSources, r.Source)
-		}
-	}
-	ids, err := json.Marshal(nodeIDs)
+	// Encode outside the writer, the one serial section of every write, as one
+	// JSON array per table, so that each table takes a single statement; the
+	// operation may also outlive this call (when ctx ends first), so it keeps
+	// only what it encoded here.
+	nodes, err := encodeRows(len(g.KnowledgeNodes), func(i int) ([3]string, map[string]any) {
+		n := g.KnowledgeNodes[i]
+		return [3]string{n.ID, n.Type, n.Label}, n.Properties
+	})
 	if err != nil {
-		return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
+		return fmt.Errorf("store merge graph %s: nodes: %w", g.ClientID, err)
+	}
+	rels, err := encodeRows(len(g.Relationships), func(i int) ([3]string, map[string]any) {
+		r := g.Relationships[i]
+		return [3]string{r.Source, r.Target, r.Type}, r.Properties
+	})
+	if err != nil {
+		return fmt.Errorf("store merge graph %s: relationships: %w", g.ClientID, err)
 	}
 	ts := encTime(at)
+	client := g.ClientID
 	err = s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
-		if len(g.KnowledgeNodes) > 0 {
-			if err := mergeNodes(ctx, tx, g, string(ids), nodeProps, webhookID, ts); err != nil {
-				return err
+		if nodes != "" {
+			if _, err := tx.ExecContext(ctx, upsertNodes, client, ts, ids, maxWebhookIDs, nodes); err != nil {
+				return fmt.Errorf("upsert nodes: %w", err)
 			}
 		}
-		if len(g.Relationships) > 0 {
-			return mergeRelationships(ctx, tx, g, jsonList(relSources), relProps, webhookID, ts)
+		if rels != "" {
+			if _, err := tx.ExecContext(ctx, upsertRelationships, client, ts, ids, maxWebhookIDs, rels); err != nil {
+				return fmt.Errorf("upsert relationships: %w", err)
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
+		return fmt.Errorf("store merge graph %s: %w", client, err)
 	}
 	return nil
 }
 
-func mergeNodes(ctx context.Context, tx *wtx, g webhook.KnowledgeGraph, ids string,
-	props []map[string]json.RawMessage, webhookID string, ts int64) error {
-	rows, err := tx.QueryContext(ctx, `SELECT node_id, properties, webhook_ids FROM graph_nodes
-		WHERE client_id = ? AND node_id IN (SELECT value FROM json_each(?))`, g.ClientID, ids)
-	if err != nil {
-		return fmt.Errorf("read nodes: %w", err)
+// encodeRows encodes n rows as a JSON array of [k0, k1, k2, properties];
+// "" when there are none.
+func encodeRows(n int, row func(i int) ([3]string, map[string]any)) (string, error) {
+	if n == 0 {
+		return "", nil
 	}
-	old := make(map[string]*mergeState, len(g.KnowledgeNodes))
-	for rows.Next() {
-		var id string
-		var st mergeState
-		if err := scanMergeState(rows, &id, &st); err != nil {
-			rows.Close()
-			return fmt.Errorf("read node: %w", err)
+	rows := make([][4]any, n)
+	for i := range rows {
+		k, p := row(i)
+		if p == nil {
+			p = map[string]any{}
 		}
-		old[id] = &st
+		rows[i] = [4]any{k[0], k[1], k[2], p}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read nodes: %w", err)
+	b, err := json.Marshal(rows)
+	if err != nil {
+		return "", err
 	}
-	const upsert = `INSERT INTO graph_nodes
+	return string(b), nil
+}
+
+// mergeIDs is the SQL that adds the new webhook id (excluded.webhook_ids holds
+// it as a one-element array, or is empty) to a stored list unless it is
+// already there (its quoted form is searched in the list's text), dropping the
+// oldest beyond the cap (parameter 4).
+const mergeIDs = `CASE
+		WHEN excluded.webhook_ids = '[]' OR instr(webhook_ids, substr(excluded.webhook_ids, 2, length(excluded.webhook_ids) - 2)) > 0
+			THEN webhook_ids
+		WHEN json_array_length(webhook_ids) >= ?4
+			THEN json_insert(json_remove(webhook_ids, '$[0]'), '$[#]', excluded.webhook_ids ->> 0)
+		ELSE json_insert(webhook_ids, '$[#]', excluded.webhook_ids ->> 0) END`
+
+// upsertNodes merges the rows of a JSON array (?5) of [id, type, label,
+// properties] into one client's (?1) nodes, seen at ?2 by the webhook in ?3.
+const upsertNodes = `INSERT INTO graph_nodes
 		(client_id, node_id, type, label, properties, first_seen, last_seen, webhook_ids)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value -> 3, ?2, ?2, ?3 FROM json_each(?5) WHERE true
 		ON CONFLICT (client_id, node_id) DO UPDATE SET type = excluded.type, label = excluded.label,
-			properties = excluded.properties, first_seen = min(first_seen, excluded.first_seen),
-			last_seen = max(last_seen, excluded.last_seen), webhook_ids = excluded.webhook_ids`
-	for i, n := range g.KnowledgeNodes {
-		st, err := merge(old[n.ID], props[i], webhookID)
-		if err != nil {
-			return fmt.Errorf("node %s: %w", n.ID, err)
-		}
-		old[n.ID] = st // a node repeated within g merges with its first occurrence
-		p, err := st.encode()
-		if err != nil {
-			return fmt.Errorf("node %s: %w", n.ID, err)
-		}
-		if _, err := tx.ExecContext(ctx, upsert, g.ClientID, n.ID, n.Type, n.Label, p, ts, ts, st.webhookIDs); err != nil {
-			return fmt.Errorf("upsert node %s: %w", n.ID, err)
-		}
-	}
-	return nil
-}
+			properties = json_patch(properties, excluded.properties),
+			first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+			webhook_ids = ` + mergeIDs
 
-func mergeRelationships(ctx context.Context, tx *wtx, g webhook.KnowledgeGraph, sources string,
-	props []map[string]json.RawMessage, webhookID string, ts int64) error {
-	// The stored edges leaving the graph's sources, by the primary key's
-	// (client_id, source) prefix; the edges not in g are skipped below.
-	rows, err := tx.QueryContext(ctx, `SELECT source, target, type, properties, webhook_ids
-		FROM graph_relationships WHERE client_id = ? AND source IN (SELECT value FROM json_each(?))`,
-		g.ClientID, sources)
-	if err != nil {
-		return fmt.Errorf("read relationships: %w", err)
-	}
-	want := make(map[relKey]bool, len(g.Relationships))
-	for _, r := range g.Relationships {
-		want[relKey{r.Source, r.Target, r.Type}] = true
-	}
-	old := make(map[relKey]*mergeState, len(g.Relationships))
-	for rows.Next() {
-		var k relKey
-		var st mergeState
-		var props, ids string
-		if err := rows.Scan(&k.source, &k.target, &k.typ, &props, &ids); err != nil {
-			rows.Close()
-			return fmt.Errorf("read relationship: %w", err)
-		}
-		if !want[k] {
-			continue
-		}
-		if err := st.decode(props, ids); err != nil {
-			rows.Close()
-			return fmt.Errorf("read relationship: %w", err)
-		}
-		old[k] = &st
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read relationships: %w", err)
-	}
-	const upsert = `INSERT INTO graph_relationships
+// upsertRelationships is upsertNodes for rows of [source, target, type, properties].
+const upsertRelationships = `INSERT INTO graph_relationships
 		(client_id, source, target, type, properties, first_seen, last_seen, webhook_ids)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (client_id, source, target, type) DO UPDATE SET properties = excluded.properties,
-			first_seen = min(first_seen, excluded.first_seen),
-			last_seen = max(last_seen, excluded.last_seen), webhook_ids = excluded.webhook_ids`
-	for i, r := range g.Relationships {
-		k := relKey{r.Source, r.Target, r.Type}
-		st, err := merge(old[k], props[i], webhookID)
-		if err != nil {
-			return fmt.Errorf("relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
-		}
-		old[k] = st
-		p, err := st.encode()
-		if err != nil {
-			return fmt.Errorf("relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
-		}
-		if _, err := tx.ExecContext(ctx, upsert, g.ClientID, r.Source, r.Target, r.Type, p, ts, ts, st.webhookIDs); err != nil {
-			return fmt.Errorf("upsert relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
-		}
-	}
-	return nil
-}
-
-func scanMergeState(rows *sql.Rows, id *string, st *mergeState) error {
-	var props, ids string
-	if err := rows.Scan(id, &props, &ids); err != nil {
-		return err
-	}
-	return st.decode(props, ids)
-}
-
-// encodeProps encodes each property value on its own, so that merging with the
-// stored properties needs no decoding of the values.
-func encodeProps(p map[string]any) (map[string]json.RawMessage, error) {
-	out := make(map[string]json.RawMessage, len(p))
-	for k, v := range p {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return nil, fmt.Errorf("property %q: %w", k, err)
-		}
-		out[k] = b
-	}
-	return out, nil
-}
-
-// merge combines a stored state (nil: new) with new properties and webhookID.
-func merge(old *mergeState, props map[string]json.RawMessage, webhookID string) (*mergeState, error) {
-	if old == nil {
-		old = &mergeState{properties: props, webhookIDs: "[]"}
-	} else {
-		if old.properties == nil {
-			old.properties = make(map[string]json.RawMessage, len(props))
-		}
-		for k, v := range props {
-			old.properties[k] = v
-		}
-	}
-	if webhookID != "" {
-		ids, err := appendID(old.webhookIDs, webhookID, maxWebhookIDs)
-		if err != nil {
-			return nil, err
-		}
-		old.webhookIDs = ids
-	}
-	return old, nil
-}
-
-func (st *mergeState) decode(props, ids string) error {
-	if err := json.Unmarshal([]byte(props), &st.properties); err != nil {
-		return fmt.Errorf("decode properties: %w", err)
-	}
-	st.webhookIDs = ids
-	return nil
-}
-
-func (st *mergeState) encode() (string, error) {
-	if len(st.properties) == 0 {
-		return "{}", nil
-	}
-	p, err := json.Marshal(st.properties)
-	if err != nil {
-		return "", fmt.Errorf("encode properties: %w", err)
-	}
-	return string(p), nil
-}
+		SELECT ?1, value ->> 0, value ->> 1, value ->> 2, value -> 3, ?2, ?2, ?3 FROM json_each(?5) WHERE true
+		ON CONFLICT (client_id, source, target, type) DO UPDATE SET
+			properties = json_patch(properties, excluded.properties),
+			first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen),
+			webhook_ids = ` + mergeIDs
