@@ -33,8 +33,8 @@ type Config struct {
 	// Host values the MCP endpoints accept.
 	MakeComWebhookAPIKey []string      `env:"MAKE_COM_WEBHOOK_API_KEY" envSeparator:","`
 	WebhookTolerance     time.Duration `env:"WEBHOOK_TOLERANCE" envDefault:"5m"`
-	RateLimitPerSource   float64       `env:"RATE_LIMIT_PER_SOURCE" envDefault:"50"`
-	RateLimitPerIP       float64       `env:"RATE_LIMIT_PER_IP" envDefault:"20"`
+	RateLimitPerSource   float64       `env:"RATE_LIMIT_PER_SOURCE" envDefault:"200"`
+	RateLimitPerIP       float64       `env:"RATE_LIMIT_PER_IP" envDefault:"100"`
 	TrustProxyHeaders    bool          `env:"TRUST_PROXY_HEADERS" envDefault:"false"`
 	AllowedOrigins       []string      `env:"ALLOWED_ORIGINS" envSeparator:","`
 	AllowedHosts         []string      `env:"ALLOWED_HOSTS" envSeparator:","`
