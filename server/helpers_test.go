@@ -35,13 +35,22 @@ type testEnv struct {
 	store *store.SQLite
 	http  *httptest.Server
 	logs  *bytes.Buffer
+	logw  *syncWriter
+}
+
+// logText is what the server logged so far.
+func (e *testEnv) logText() string {
+	e.logw.mu.Lock()
+	defer e.logw.mu.Unlock()
+	return e.logs.String()
 }
 
 // newTestEnv starts a server on a real SQLite file and a loopback HTTP listener.
 func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
 	logs := &bytes.Buffer{}
-	logger := slog.New(slog.NewTextHandler(&syncWriter{w: logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logw := &syncWriter{w: logs}
+	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test"})
@@ -61,7 +70,7 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 			_, _ = io.Copy(os.Stderr, logs)
 		}
 	})
-	return &testEnv{srv: srv, store: st, http: hs, logs: logs}
+	return &testEnv{srv: srv, store: st, http: hs, logs: logs, logw: logw}
 }
 
 // post sends a JSON webhook and decodes the envelope.

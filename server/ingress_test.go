@@ -249,8 +249,8 @@ func TestRequestIDAndReadiness(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, "trace-abc-123", resp.Header.Get("X-Request-ID"))
-	assert.Contains(t, e.logs.String(), "request_id=trace-abc-123")
-	assert.Regexp(t, `request_id=trace-abc-123[^\n]*webhook_id=|webhook_id=[^\n]*request_id=trace-abc-123`, e.logs.String(),
+	assert.Contains(t, e.logText(), "request_id=trace-abc-123")
+	assert.Regexp(t, `request_id=trace-abc-123[^\n]*webhook_id=|webhook_id=[^\n]*request_id=trace-abc-123`, e.logText(),
 		"a log line carries both ids")
 
 	for _, bad := range []string{strings.Repeat("x", 129), "has space", "tab\there"} {

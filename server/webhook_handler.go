@@ -71,7 +71,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, webhookID, err)
 		return
 	}
-	if _, err := webhook.DecodePayload(body); err != nil {
+	if err := webhook.CheckPayload(body); err != nil {
 		s.counters.failed.Add(1)
 		s.writeCallError(w, webhookID, err)
 		return
@@ -93,10 +93,18 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.counters.failed.Add(1)
+		if s.cfg.Debug {
+			log.DebugContext(r.Context(), "webhook response", "webhook_id", out.WebhookID, "code", tools.ErrorCode(err),
+				"replayed", out.Replayed)
+		}
 		s.writeCallError(w, out.WebhookID, err)
 		return
 	}
 	s.counters.processed.Add(1)
+	if s.cfg.Debug {
+		log.DebugContext(r.Context(), "webhook response", "webhook_id", out.WebhookID, "status", http.StatusOK,
+			"replayed", out.Replayed, "result_bytes", len(out.Result))
+	}
 	writeJSON(w, http.StatusOK, Envelope{WebhookID: out.WebhookID, Status: "processed", ClientID: out.ClientID, Result: out.Result})
 }
 

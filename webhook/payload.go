@@ -16,21 +16,36 @@ const (
 	MaxArrayLength = 10000
 )
 
-// DecodePayload decodes a raw webhook body into a JSON object. A body that is not
-// valid UTF-8, not JSON, not a JSON object, nested deeper than MaxPayloadDepth
-// or with an array longer than MaxArrayLength is an ErrInvalidPayload.
-func DecodePayload(raw []byte) (map[string]any, error) {
+// CheckPayload checks a raw webhook body without decoding it: it must be valid
+// UTF-8 and JSON, a JSON object, nested no deeper than MaxPayloadDepth, with no
+// array longer than MaxArrayLength. A failure is an ErrInvalidPayload. The
+// webhook endpoint checks the body once and lets the action decode it.
+func CheckPayload(raw []byte) error {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
-		return nil, InvalidPayload("body is empty; send a JSON object")
+		return InvalidPayload("body is empty; send a JSON object")
 	}
 	if !utf8.Valid(raw) {
-		return nil, InvalidPayload("body is not valid UTF-8")
+		return InvalidPayload("body is not valid UTF-8")
 	}
 	if raw[0] != '{' {
-		return nil, InvalidPayload("body must be a JSON object")
+		return InvalidPayload("body must be a JSON object")
 	}
 	if err := checkShape(raw, MaxPayloadDepth, MaxArrayLength); err != nil {
+		return err
+	}
+	if !json.Valid(raw) {
+		var v any
+		err := json.Unmarshal(raw, &v) // only to say where the body goes wrong
+		return InvalidPayload("body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+// DecodePayload checks a raw webhook body (see CheckPayload) and decodes it into
+// a JSON object.
+func DecodePayload(raw []byte) (map[string]any, error) {
+	if err := CheckPayload(raw); err != nil {
 		return nil, err
 	}
 	var data map[string]any
