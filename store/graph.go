@@ -25,55 +25,69 @@ const maxWebhookIDs = 20
 // kept). The merge runs entirely in SQL, one statement per row, without reading
 // rows back into Go: the writer is the one serial section of every write.
 func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webhookID string, at time.Time) error {
-	if g.ClientID == "" {
-		return fmt.Errorf("store merge graph: %w: empty client id", webhook.ErrInvalidArgument)
-	}
 	if at.IsZero() {
 		at = s.now()
 	}
-	ids := "[]"
+	m, err := prepareMerge(g, webhookID, at)
+	if err != nil {
+		return err
+	}
+	if err := s.writer.do(ctx, m.apply); err != nil {
+		return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
+	}
+	return nil
+}
+
+// graphMerge is a merge encoded outside the writer, the one serial section of
+// every write: one JSON array per table, so that each table takes a single
+// statement. The operation may outlive its caller (when ctx ends first), so it
+// holds only what was encoded here, never the caller's slices.
+type graphMerge struct {
+	client, ids, nodes, rels string
+	ts                       int64
+}
+
+func prepareMerge(g webhook.KnowledgeGraph, webhookID string, at time.Time) (*graphMerge, error) {
+	if g.ClientID == "" {
+		return nil, fmt.Errorf("store merge graph: %w: empty client id", webhook.ErrInvalidArgument)
+	}
+	m := &graphMerge{client: g.ClientID, ids: "[]", ts: encTime(at)}
 	if webhookID != "" {
 		b, err := json.Marshal([]string{webhookID})
 		if err != nil {
-			return fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
+			return nil, fmt.Errorf("store merge graph %s: %w", g.ClientID, err)
 		}
-		ids = string(b)
+		m.ids = string(b)
 	}
-	// Encode outside the writer, the one serial section of every write, as one
-	// JSON array per table, so that each table takes a single statement; the
-	// operation may also outlive this call (when ctx ends first), so it keeps
-	// only what it encoded here.
-	nodes, err := encodeRows(len(g.KnowledgeNodes), func(i int) ([3]string, map[string]any) {
+	var err error
+	m.nodes, err = encodeRows(len(g.KnowledgeNodes), func(i int) ([3]string, map[string]any) {
 		n := g.KnowledgeNodes[i]
 		return [3]string{n.ID, n.Type, n.Label}, n.Properties
 	})
 	if err != nil {
-		return fmt.Errorf("store merge graph %s: nodes: %w", g.ClientID, err)
+		return nil, fmt.Errorf("store merge graph %s: nodes: %w", g.ClientID, err)
 	}
-	rels, err := encodeRows(len(g.Relationships), func(i int) ([3]string, map[string]any) {
+	m.rels, err = encodeRows(len(g.Relationships), func(i int) ([3]string, map[string]any) {
 		r := g.Relationships[i]
 		return [3]string{r.Source, r.Target, r.Type}, r.Properties
 	})
 	if err != nil {
-		return fmt.Errorf("store merge graph %s: relationships: %w", g.ClientID, err)
+		return nil, fmt.Errorf("store merge graph %s: relationships: %w", g.ClientID, err)
 	}
-	ts := encTime(at)
-	client := g.ClientID
-	err = s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
-		if nodes != "" {
-			if _, err := tx.ExecContext(ctx, upsertNodes, client, ts, ids, maxWebhookIDs, nodes); err != nil {
-				return fmt.Errorf("upsert nodes: %w", err)
-			}
+	return m, nil
+}
+
+// apply runs the merge inside a write transaction.
+func (m *graphMerge) apply(ctx context.Context, tx *wtx) error {
+	if m.nodes != "" {
+		if _, err := tx.ExecContext(ctx, upsertNodes, m.client, m.ts, m.ids, maxWebhookIDs, m.nodes); err != nil {
+			return fmt.Errorf("upsert nodes: %w", err)
 		}
-		if rels != "" {
-			if _, err := tx.ExecContext(ctx, upsertRelationships, client, ts, ids, maxWebhookIDs, rels); err != nil {
-				return fmt.Errorf("upsert relationships: %w", err)
-			}
+	}
+	if m.rels != "" {
+		if _, err := tx.ExecContext(ctx, upsertRelationships, m.client, m.ts, m.ids, maxWebhookIDs, m.rels); err != nil {
+			return fmt.Errorf("upsert relationships: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("store merge graph %s: %w", client, err)
 	}
 	return nil
 }

@@ -80,8 +80,9 @@ const (
 )
 
 // CompleteEvent moves entry id to processed or failed with its outcome. With
-// c.ReleaseKey the entry's idempotency key is cleared, so a retry runs again.
-// An unknown id is webhook.ErrNotFound.
+// c.ReleaseKey the entry's idempotency key is cleared, so a retry runs again. A
+// processed completion with c.Graph merges that graph (mentioned by id) in the
+// same transaction. An unknown id is webhook.ErrNotFound.
 func (s *SQLite) CompleteEvent(ctx context.Context, id string, c webhook.Completion) error {
 	if c.State != webhook.StateProcessed && c.State != webhook.StateFailed {
 		return fmt.Errorf("store inbox event %s: completion state %q: want processed or failed", id, c.State)
@@ -94,6 +95,13 @@ func (s *SQLite) CompleteEvent(ctx context.Context, id string, c webhook.Complet
 		result = string(c.Result)
 	}
 	durMS := float64(c.Duration) / float64(time.Millisecond)
+	var merge *graphMerge
+	if c.Graph != nil && c.State == webhook.StateProcessed {
+		var err error
+		if merge, err = prepareMerge(*c.Graph, id, c.At); err != nil {
+			return fmt.Errorf("store inbox event %s: %w", id, err)
+		}
+	}
 	err := s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 		// Two statements rather than a CASE: SQLite updates an index only when
 		// the SET list names one of its columns.
@@ -110,6 +118,9 @@ func (s *SQLite) CompleteEvent(ctx context.Context, id string, c webhook.Complet
 			return err
 		} else if n == 0 {
 			return webhook.ErrNotFound
+		}
+		if merge != nil {
+			return merge.apply(ctx, tx)
 		}
 		return nil
 	})

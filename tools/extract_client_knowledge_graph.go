@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -26,7 +25,7 @@ func extractClientKnowledgeGraph(d Deps) Action {
 			"merge into the client's stored graph. Unknown payload shapes still give a graph. " +
 			"Requires client_id as an argument or inside webhook_data.",
 		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(ctx context.Context, inv Invocation, in ExtractInput) (webhook.KnowledgeGraph, error) {
+	}, func(_ context.Context, inv Invocation, in ExtractInput) (webhook.KnowledgeGraph, error) {
 		if in.WebhookData == nil {
 			return webhook.KnowledgeGraph{}, webhook.MissingFields("webhook_data")
 		}
@@ -38,9 +37,8 @@ func extractClientKnowledgeGraph(d Deps) Action {
 		now := d.Now().UTC()
 		g := webhook.Extract(in.WebhookData, webhook.ExtractOptions{ClientID: clientID, Source: inv.Source,
 			IncludeTaskDetails: details, ExtractionID: uuid.NewString(), Now: now})
-		if err := d.Graphs.MergeGraph(ctx, g, inv.WebhookID, now); err != nil {
-			return g, fmt.Errorf("merge graph of client %s: %w", clientID, err)
-		}
+		// The registry merges g into the client's graph when it records the
+		// result (webhook.GraphResult), in the same transaction.
 		return g, nil
 	})
 }

@@ -2,7 +2,6 @@ package tools
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 
@@ -25,17 +24,13 @@ func processWebhookData(d Deps) Action {
 			"webhook_id, client_id, action_id, timestamp, source, a one-line summary of the task and the extracted " +
 			"knowledge graph. Requires client_id (as an argument or inside webhook_data) and task.id when a task is present.",
 		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(ctx context.Context, inv Invocation, in ProcessWebhookDataInput) (webhook.ProcessResult, error) {
+	}, func(_ context.Context, inv Invocation, in ProcessWebhookDataInput) (webhook.ProcessResult, error) {
 		res, err := webhook.Process(in.WebhookData, webhook.ProcessInput{
 			WebhookID: inv.WebhookID, ClientID: in.ClientID, ActionID: in.ActionID,
 			Source: inv.Source, ExtractionID: uuid.NewString(), Now: d.Now(),
 		})
-		if err != nil {
-			return res, err
-		}
-		if err := d.Graphs.MergeGraph(ctx, res.KnowledgeGraph, inv.WebhookID, res.Timestamp); err != nil {
-			return res, fmt.Errorf("merge graph of client %s: %w", res.ClientID, err)
-		}
-		return res, nil
+		// The registry merges res.KnowledgeGraph into the client's graph when it
+		// records the result (webhook.GraphResult), in the same transaction.
+		return res, err
 	})
 }

@@ -160,6 +160,9 @@ func (r *Registry) Call(ctx context.Context, req Request) (Outcome, error) {
 		c.ReleaseKey = !IsUserError(callErr) // a retry after a server-side failure runs again
 	} else {
 		c.Result = out.Result
+		if gr, ok := result.(webhook.GraphResult); ok {
+			c.Graph = gr.ResultGraph() // merged in the same transaction as the completion
+		}
 	}
 	if err := r.cfg.Inbox.CompleteEvent(context.WithoutCancel(ctx), inv.WebhookID, c); err != nil {
 		log.ErrorContext(ctx, "record completion", "err", err)

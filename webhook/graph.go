@@ -42,6 +42,9 @@ type KnowledgeGraph struct {
 	Metadata       GraphMetadata  `json:"metadata"`
 }
 
+// ResultGraph makes a KnowledgeGraph a GraphResult: the extraction itself.
+func (g KnowledgeGraph) ResultGraph() *KnowledgeGraph { return &g }
+
 // ExtractOptions controls an extraction. ExtractionID and Now are supplied by the
 // caller so that extraction itself is deterministic.
 type ExtractOptions struct {

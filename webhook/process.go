@@ -25,6 +25,9 @@ type ProcessResult struct {
 	KnowledgeGraph KnowledgeGraph `json:"knowledge_graph"`
 }
 
+// ResultGraph makes a ProcessResult a GraphResult: its knowledge graph.
+func (r ProcessResult) ResultGraph() *KnowledgeGraph { return &r.KnowledgeGraph }
+
 // ProcessInput is what Process needs besides the payload itself.
 type ProcessInput struct {
 	WebhookID    string

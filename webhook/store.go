@@ -52,6 +52,16 @@ type Completion struct {
 	// ReleaseKey clears the entry's idempotency key so that a retry of a request
 	// that failed on the server side (not the sender's mistake) is processed again.
 	ReleaseKey bool
+	// Graph, when set, is merged into its client's graph (as GraphStore.MergeGraph
+	// would, mentioned by this entry's id at At) in the same transaction as the
+	// completion: the result and the graph it produced commit together.
+	Graph *KnowledgeGraph
+}
+
+// GraphResult is implemented by results that carry a knowledge graph to merge
+// into the client's stored graph when the call is recorded as processed.
+type GraphResult interface {
+	ResultGraph() *KnowledgeGraph
 }
 
 // EventFilter selects inbox entries, newest first.
