@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -36,17 +35,11 @@ type approvalDetail struct {
 
 // runApprovals is `webhook-mcp approvals ...`.
 func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		_, _ = io.WriteString(stdout, approvalsUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: approvals needs a subcommand", errUsage)
-		}
-		return nil
+	sub, rest, fs, asJSON, done, err := subcommandOf("approvals", approvalsUsage,
+		[]string{"list", "show", "approve", "reject"}, args, stdout, stderr)
+	if done || err != nil {
+		return err
 	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("approvals "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	var state, clientID, reason *string
 	var limit *int
 	switch sub {
@@ -56,26 +49,15 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 		limit = fs.Int("limit", 50, "at most this many (1-500)")
 	case "approve", "reject":
 		reason = fs.String("reason", "", "why (kept in the audit trail)")
-	case "show":
-	default:
-		_, _ = io.WriteString(stderr, approvalsUsage)
-		return fmt.Errorf("%w: unknown approvals subcommand %q", errUsage, sub)
 	}
-	pos, err := parseInterspersed(fs, rest)
+	id, err := positionalID(fs, "approvals", sub, "approval", rest)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
 	c := newAPIClient(environ)
 	if sub == "list" {
-		if len(pos) > 0 {
-			return fmt.Errorf("%w: approvals list takes no arguments", errUsage)
-		}
 		return approvalsList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
 	}
-	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
-		return fmt.Errorf("%w: approvals %s needs exactly one approval id", errUsage, sub)
-	}
-	id := url.PathEscape(pos[0])
 	if sub == "show" {
 		var d approvalDetail
 		if err := c.do(ctx, http.MethodGet, "/api/approvals/"+id, nil, nil, &d); err != nil {
@@ -91,7 +73,7 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 	err = c.do(ctx, http.MethodPost, "/api/approvals/"+id+"/"+sub, nil, body, &out)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
-		return fmt.Errorf("cannot %s %s: %s", sub, pos[0], ae.Message)
+		return fmt.Errorf("cannot %s %s: %s", sub, id, ae.Message)
 	}
 	if err != nil {
 		return err
@@ -101,23 +83,6 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 	}
 	_, err = fmt.Fprintf(stdout, "%s: %s by %s\n", out.ApprovalID, out.State, out.DecidedBy)
 	return err
-}
-
-// parseInterspersed parses flags that may come before or after positional
-// arguments and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }
 
 // listQuery is the query of the list subcommands; state "all" means no filter.

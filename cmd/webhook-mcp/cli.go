@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -125,4 +127,64 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 		}
 	}
 	return nil
+}
+
+// subcommandOf splits `<group> <sub> ...` arguments. It prints usage for help
+// (done=true) and reports a missing or unknown subcommand as errUsage; the
+// returned flag set reports its own errors to stderr and has --json.
+func subcommandOf(group, usage string, subs []string, args []string, stdout, stderr io.Writer) (
+	sub string, rest []string, fs *flag.FlagSet, asJSON *bool, done bool, err error) {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		_, _ = io.WriteString(stdout, usage)
+		if len(args) == 0 {
+			return "", nil, nil, nil, true, fmt.Errorf("%w: %s needs a subcommand", errUsage, group)
+		}
+		return "", nil, nil, nil, true, nil
+	}
+	sub, rest = args[0], args[1:]
+	if !slices.Contains(subs, sub) {
+		_, _ = io.WriteString(stderr, usage)
+		return "", nil, nil, nil, true, fmt.Errorf("%w: unknown %s subcommand %q", errUsage, group, sub)
+	}
+	fs = flag.NewFlagSet(group+" "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON = fs.Bool("json", false, "print JSON instead of a table")
+	return sub, rest, fs, asJSON, false, nil
+}
+
+// positionalID parses the flags (before or after the arguments) and checks the
+// positional arguments: list takes none, every other subcommand exactly one id,
+// returned escaped for a URL path.
+func positionalID(fs *flag.FlagSet, group, sub, what string, rest []string) (string, error) {
+	pos, err := parseInterspersed(fs, rest)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if sub == "list" {
+		if len(pos) > 0 {
+			return "", fmt.Errorf("%w: %s list takes no arguments", errUsage, group)
+		}
+		return "", nil
+	}
+	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
+		return "", fmt.Errorf("%w: %s %s needs exactly one %s id", errUsage, group, sub, what)
+	}
+	return url.PathEscape(pos[0]), nil
+}
+
+// parseInterspersed parses flags that may come before or after positional
+// arguments and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }

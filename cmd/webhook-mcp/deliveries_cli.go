@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -28,41 +25,22 @@ retry sends a failed delivery again under the same id (same webhook-id header).
 
 // runDeliveries is `webhook-mcp deliveries ...`.
 func runDeliveries(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		_, _ = io.WriteString(stdout, deliveriesUsage)
-		if len(args) == 0 {
-			return fmt.Errorf("%w: deliveries needs a subcommand", errUsage)
-		}
-		return nil
+	sub, rest, fs, asJSON, done, err := subcommandOf("deliveries", deliveriesUsage,
+		[]string{"list", "show", "retry"}, args, stdout, stderr)
+	if done || err != nil {
+		return err
 	}
-	sub, rest := args[0], args[1:]
-	fs := flag.NewFlagSet("deliveries "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
 	state := fs.String("state", "", "pending, delivering, delivered or failed")
 	clientID := fs.String("client-id", "", "only this client's deliveries")
 	limit := fs.Int("limit", 50, "at most this many (1-500)")
-	switch sub {
-	case "list", "show", "retry":
-	default:
-		_, _ = io.WriteString(stderr, deliveriesUsage)
-		return fmt.Errorf("%w: unknown deliveries subcommand %q", errUsage, sub)
-	}
-	pos, err := parseInterspersed(fs, rest)
+	id, err := positionalID(fs, "deliveries", sub, "delivery", rest)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return err
 	}
 	c := newAPIClient(environ)
 	if sub == "list" {
-		if len(pos) > 0 {
-			return fmt.Errorf("%w: deliveries list takes no arguments", errUsage)
-		}
 		return deliveriesList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
 	}
-	if len(pos) != 1 || strings.TrimSpace(pos[0]) == "" {
-		return fmt.Errorf("%w: deliveries %s needs exactly one delivery id", errUsage, sub)
-	}
-	id := url.PathEscape(pos[0])
 	var out tools.ApprovalStatus
 	if sub == "show" {
 		err = c.do(ctx, http.MethodGet, "/api/deliveries/"+id, nil, nil, &out)
@@ -71,7 +49,7 @@ func runDeliveries(ctx context.Context, args, environ []string, stdout, stderr i
 	}
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
-		return fmt.Errorf("cannot retry %s: %s (only failed deliveries can be retried)", pos[0], ae.Message)
+		return fmt.Errorf("cannot retry %s: %s (only failed deliveries can be retried)", id, ae.Message)
 	}
 	if err != nil {
 		return err
