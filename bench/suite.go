@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -230,5 +229,3 @@ func randHex(n int) string {
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
 func mib(kib int64) float64 { return float64(kib) / 1024 }
-
-func goVersion() string { return runtime.Version() }

@@ -186,6 +186,7 @@ func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	body := []byte(`{"client_id":"acme","amount":12.5}`)
 	resp, env := e.post(t, "/api/webhook/billing/invoices", body, nil)
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "the new source is signed")
+	assert.Equal(t, "invalid_signature", env.Error.Code)
 	resp, env = e.post(t, "/api/webhook/billing/invoices", body,
 		map[string]string{"X-Hub-Signature-256": "sha256=" + signHex("billing-secret", body)})
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%+v", env)

@@ -86,6 +86,7 @@ func TestApprovalsPageRefusesForgedDecisions(t *testing.T) {
 
 	// A wrong token does not sign in.
 	resp, body := fetch(t, anon, http.MethodGet, e.http.URL+"/approvals/login", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	m := csrfField.FindStringSubmatch(body)
 	require.NotNil(t, m)
 	resp, _ = fetch(t, anon, http.MethodPost, e.http.URL+"/approvals/login", url.Values{"csrf": {m[1]}, "token": {"nope"}})
@@ -99,6 +100,7 @@ func TestApprovalsPageRefusesForgedDecisions(t *testing.T) {
 		assert.Equal(t, sessionCookie, c.Name)
 	}
 	resp, body = fetch(t, reviewer, http.MethodGet, e.http.URL+"/approvals", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, body, id)
 
 	cases := []struct {

@@ -59,9 +59,6 @@ func clampLimit(limit, def, maxLimit int) int {
 	return min(limit, maxLimit)
 }
 
-// likeEscape is the escape character of every LIKE pattern built by likePattern.
-const likeEscape = `\`
-
 // likePattern is a LIKE pattern matching s anywhere, with the wildcards % and _
 // (and the escape character itself) in s matched literally.
 func likePattern(s string) string {
@@ -75,13 +72,5 @@ func jsonList(ss []string) string {
 		return "[]"
 	}
 	b, _ := json.Marshal(ss) // a []string always encodes
-	return string(b)
-}
-
-// rawJSONOr returns b as text, or def when b is empty.
-func rawJSONOr(b []byte, def string) string {
-	if len(b) == 0 {
-		return def
-	}
 	return string(b)
 }
