@@ -44,7 +44,7 @@ bench-profile:
 # can take a whole run on 2 busy cores).
 FUZZTIME    ?= 60s
 FUZZMINIMIZETIME ?= 5s
-FUZZTARGETS := ./webhook:FuzzDecodePayload ./webhook:FuzzSignatureHeaders ./webhook:FuzzExtract
+FUZZTARGETS := ./webhook:FuzzDecodePayload ./webhook:FuzzSignatureHeaders ./graph:FuzzExtract
 fuzz:
 	@set -e; for t in $(FUZZTARGETS); do pkg=$${t%%:*}; name=$${t##*:}; \
 		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \

@@ -10,6 +10,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -27,7 +28,7 @@ func (s *Server) addGraphResource() {
 		if !ok || clientID == "" || strings.Contains(clientID, "/") {
 			return nil, mcpserver.ErrResourceNotFound
 		}
-		g, err := s.deps.Store.ClientGraph(ctx, webhook.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
+		g, err := s.deps.Store.ClientGraph(ctx, graph.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
 		if err != nil {
 			return nil, err
 		}
@@ -41,7 +42,7 @@ func (s *Server) addGraphResource() {
 
 // handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid][&node_types=a,b][&limit=n].
 func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
-	q := webhook.GraphQuery{ClientID: r.PathValue("client_id"), Limit: tools.DefaultGraphLimit}
+	q := graph.GraphQuery{ClientID: r.PathValue("client_id"), Limit: tools.DefaultGraphLimit}
 	if nt := r.URL.Query().Get("node_types"); nt != "" {
 		q.NodeTypes = strings.Split(nt, ",")
 	}
@@ -71,7 +72,7 @@ func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
 }
 
 // Mermaid renders a client graph as a Mermaid flowchart.
-func Mermaid(g webhook.ClientGraph) string {
+func Mermaid(g graph.ClientGraph) string {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
 	ids := make(map[string]string, len(g.Nodes))

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -50,7 +51,7 @@ func TestIdempotentRepeats(t *testing.T) {
 		assert.Equal(t, "true", r2.Header.Get("Idempotent-Replayed"))
 		assert.Equal(t, env1.WebhookID, env2.WebhookID)
 		assert.Equal(t, 1, countEvents(t, e, webhook.EventFilter{ClientID: "idem-2"}))
-		g, err := e.store.ClientGraph(context.Background(), webhook.GraphQuery{ClientID: "idem-2"})
+		g, err := e.store.ClientGraph(context.Background(), graph.GraphQuery{ClientID: "idem-2"})
 		require.NoError(t, err)
 		for _, n := range g.Nodes {
 			assert.Equal(t, []string{env1.WebhookID}, n.WebhookIDs, "merged once")
@@ -123,15 +124,15 @@ func TestGraphsMergeAndViewsAgree(t *testing.T) {
 
 	first := []byte(`{"client_id":"merge-1","task":{"id":"t1","name":"First","status":"open"}}`)
 	_, env1 := e.post(t, seedPath, first, nil)
-	var g1 webhook.ClientGraph
+	var g1 graph.ClientGraph
 	callTool(t, c, "get_client_knowledge_graph", map[string]any{"client_id": "merge-1"}, &g1)
 	time.Sleep(5 * time.Millisecond)
 	second := []byte(`{"client_id":"merge-1","task":{"id":"t2","name":"Second","status":"open"}}`)
 	_, env2 := e.post(t, seedPath, second, nil)
-	var g2 webhook.ClientGraph
+	var g2 graph.ClientGraph
 	callTool(t, c, "get_client_knowledge_graph", map[string]any{"client_id": "merge-1"}, &g2)
 
-	ids1 := map[string]webhook.StoredNode{}
+	ids1 := map[string]graph.StoredNode{}
 	for _, n := range g1.Nodes {
 		ids1[n.ID] = n
 	}
@@ -154,13 +155,13 @@ func TestGraphsMergeAndViewsAgree(t *testing.T) {
 	res, err := c.ReadResource(context.Background(), mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: "kg://clients/merge-1"}})
 	require.NoError(t, err)
 	require.Len(t, res.Contents, 1)
-	var fromResource webhook.ClientGraph
+	var fromResource graph.ClientGraph
 	require.NoError(t, json.Unmarshal([]byte(res.Contents[0].(mcp.TextResourceContents).Text), &fromResource))
 
 	resp, err := e.http.Client().Get(e.http.URL + "/api/clients/merge-1/graph")
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	var fromHTTP webhook.ClientGraph
+	var fromHTTP graph.ClientGraph
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&fromHTTP))
 	want, _ := json.Marshal(g2)
 	got1, _ := json.Marshal(fromResource)

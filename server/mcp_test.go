@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -70,7 +71,7 @@ func exerciseTools(t *testing.T, c *client.Client, receiverURL string) {
 	assert.Equal(t, "mcp", processed.Source)
 	assert.NotEmpty(t, processed.WebhookID)
 
-	var kg webhook.KnowledgeGraph
+	var kg graph.KnowledgeGraph
 	res = callTool(t, c, "extract_client_knowledge_graph", map[string]any{
 		"client_id": "client-9", "webhook_data": map[string]any{"task": map[string]any{"id": "t9", "name": "Nine"}},
 	}, &kg)
@@ -106,7 +107,7 @@ func exerciseTools(t *testing.T, c *client.Client, receiverURL string) {
 	assert.Equal(t, "pending", st.State)
 
 	var found struct {
-		Hits []webhook.SearchHit `json:"hits"`
+		Hits []graph.SearchHit `json:"hits"`
 	}
 	res = callTool(t, c, "search_knowledge_graph", map[string]any{"query": "client task", "client_id": "client-123"}, &found)
 	require.False(t, res.IsError, "%v", res.Content)

@@ -16,6 +16,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -30,7 +31,7 @@ const (
 // Store is the persistence the server needs.
 type Store interface {
 	webhook.Inbox
-	webhook.GraphStore
+	graph.Store
 	approval.Store
 	Kind() string
 	Path() string

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -43,7 +44,7 @@ func TestSeedCurlExample(t *testing.T) {
 		ids[n.ID] = true
 	}
 	assert.True(t, ids["client:client-123"] && ids["task:task_123"], "nodes: %v", ids)
-	assert.Contains(t, kg.Relationships, webhook.Relationship{Source: "client:client-123", Target: "task:task_123",
+	assert.Contains(t, kg.Relationships, graph.Relationship{Source: "client:client-123", Target: "task:task_123",
 		Type: "HAS_TASK", Properties: map[string]any{}})
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -97,11 +98,11 @@ func BenchmarkGraphMerge(b *testing.B) {
 	require.NoError(b, err)
 	var payload map[string]any
 	require.NoError(b, json.Unmarshal(raw, &payload))
-	clickup := webhook.Extract(payload, webhook.ExtractOptions{ClientID: "client-123", Source: "clickup",
+	clickup := graph.Extract(payload, graph.ExtractOptions{ClientID: "client-123", Source: "clickup",
 		IncludeTaskDetails: true, ExtractionID: "x", Now: time.Now()})
 	graphs := []struct {
 		name string
-		g    webhook.KnowledgeGraph
+		g    graph.KnowledgeGraph
 	}{
 		{"nodes=40", graphOf("client-123", 38, "Task")},
 		{"clickup", clickup},

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -23,7 +24,7 @@ func TestCompleteEventMergesItsGraphAtomically(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.CompleteEvent(ctx, "wh-1", webhook.Completion{State: webhook.StateProcessed,
 		Result: []byte(`{}`), At: t0.Add(time.Second), Graph: &g}))
-	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "acme"})
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "acme"})
 	require.NoError(t, err)
 	require.Len(t, cg.Nodes, len(g.KnowledgeNodes))
 	for _, n := range cg.Nodes {
@@ -34,7 +35,7 @@ func TestCompleteEventMergesItsGraphAtomically(t *testing.T) {
 	other := graphOf("nobody", 1, "y")
 	err = s.CompleteEvent(ctx, "no-such-event", webhook.Completion{State: webhook.StateProcessed, Graph: &other})
 	require.ErrorIs(t, err, webhook.ErrNotFound)
-	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "nobody"})
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "nobody"})
 	require.NoError(t, err)
 	assert.Empty(t, cg.Nodes, "a completion that failed merged nothing")
 
@@ -42,7 +43,7 @@ func TestCompleteEventMergesItsGraphAtomically(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.CompleteEvent(ctx, "wh-2", webhook.Completion{State: webhook.StateFailed,
 		ErrorCode: "processing_error", Graph: &other}))
-	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "nobody"})
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "nobody"})
 	require.NoError(t, err)
 	assert.Empty(t, cg.Nodes, "a failed call's graph is not merged")
 }

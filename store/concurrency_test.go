@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -41,9 +42,9 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 				case 0:
 					_, err = s.ListEvents(ctx, webhook.EventFilter{Limit: 100})
 				case 1:
-					_, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-7"})
+					_, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-7"})
 				case 2:
-					_, err = s.SearchGraph(ctx, webhook.SearchQuery{Query: "task"})
+					_, err = s.SearchGraph(ctx, graph.SearchQuery{Query: "task"})
 				case 3:
 					_, err = s.Stats(ctx)
 				}
@@ -91,7 +92,7 @@ func TestConcurrentWritersAndReaders(t *testing.T) {
 	assert.Equal(t, 10*7, st.Nodes)
 	assert.Equal(t, 10*10, st.Relationships)
 
-	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-3"})
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-3"})
 	require.NoError(t, err)
 	for _, n := range cg.Nodes {
 		assert.Len(t, n.WebhookIDs, writers/10, n.ID)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -24,7 +25,7 @@ const maxWebhookIDs = 20
 // (never backwards) and gains webhookID in its webhook ids (the last 20 are
 // kept). The merge runs entirely in SQL, one statement per row, without reading
 // rows back into Go: the writer is the one serial section of every write.
-func (s *SQLite) MergeGraph(ctx context.Context, g webhook.KnowledgeGraph, webhookID string, at time.Time) error {
+func (s *SQLite) MergeGraph(ctx context.Context, g graph.KnowledgeGraph, webhookID string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
 	}
@@ -47,7 +48,7 @@ type graphMerge struct {
 	ts                       int64
 }
 
-func prepareMerge(g webhook.KnowledgeGraph, webhookID string, at time.Time) (*graphMerge, error) {
+func prepareMerge(g graph.KnowledgeGraph, webhookID string, at time.Time) (*graphMerge, error) {
 	if g.ClientID == "" {
 		return nil, fmt.Errorf("store merge graph: %w: empty client id", webhook.ErrInvalidArgument)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -25,9 +26,9 @@ const (
 // when <= 0), and the relationships whose two endpoints are both among the
 // returned nodes. NodeCount counts the nodes matching the type filter before
 // the limit; Truncated says the limit cut them.
-func (s *SQLite) ClientGraph(ctx context.Context, q webhook.GraphQuery) (webhook.ClientGraph, error) {
-	cg := webhook.ClientGraph{ClientID: q.ClientID, Nodes: []webhook.StoredNode{},
-		Relationships: []webhook.StoredRelationship{}}
+func (s *SQLite) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.ClientGraph, error) {
+	cg := graph.ClientGraph{ClientID: q.ClientID, Nodes: []graph.StoredNode{},
+		Relationships: []graph.StoredRelationship{}}
 	if q.ClientID == "" {
 		return cg, fmt.Errorf("store client graph: %w: empty client id", webhook.ErrInvalidArgument)
 	}
@@ -82,8 +83,8 @@ func (s *SQLite) ClientGraph(ctx context.Context, q webhook.GraphQuery) (webhook
 // as SQLite's LIKE does), with LIKE wildcards in the query matched literally.
 // Hits come in client and node id order, each with its direct relationships in
 // either direction. Limit defaults to 20 and is capped at 200.
-func (s *SQLite) SearchGraph(ctx context.Context, q webhook.SearchQuery) ([]webhook.SearchHit, error) {
-	hits := []webhook.SearchHit{}
+func (s *SQLite) SearchGraph(ctx context.Context, q graph.SearchQuery) ([]graph.SearchHit, error) {
+	hits := []graph.SearchHit{}
 	if q.Query == "" {
 		return hits, fmt.Errorf("store search graph: %w: empty query", webhook.ErrInvalidArgument)
 	}
@@ -124,14 +125,14 @@ func (s *SQLite) SearchGraph(ctx context.Context, q webhook.SearchQuery) ([]webh
 		if err != nil {
 			return nil, fmt.Errorf("store search graph: relationships of %s: %w", n.ID, err)
 		}
-		hits = append(hits, webhook.SearchHit{ClientID: n.clientID, Node: n.StoredNode, Relationships: rels})
+		hits = append(hits, graph.SearchHit{ClientID: n.clientID, Node: n.StoredNode, Relationships: rels})
 	}
 	return hits, nil
 }
 
 // clientNode is a stored node and its client.
 type clientNode struct {
-	webhook.StoredNode
+	graph.StoredNode
 	clientID string
 }
 
@@ -165,16 +166,16 @@ func queryNodes(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]c
 }
 
 // queryRelationships runs a query selecting relCols.
-func queryRelationships(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]webhook.StoredRelationship, error) {
+func queryRelationships(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]graph.StoredRelationship, error) {
 	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query relationships: %w", err)
 	}
 	defer rows.Close()
-	out := []webhook.StoredRelationship{}
+	out := []graph.StoredRelationship{}
 	for rows.Next() {
 		var (
-			r                    webhook.StoredRelationship
+			r                    graph.StoredRelationship
 			clientID, props, ids string
 			firstSeen, lastSeen  int64
 		)

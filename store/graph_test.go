@@ -9,10 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-func nodeByID(t *testing.T, g webhook.ClientGraph, id string) webhook.StoredNode {
+func nodeByID(t *testing.T, g graph.ClientGraph, id string) graph.StoredNode {
 	t.Helper()
 	for _, n := range g.Nodes {
 		if n.ID == id {
@@ -20,7 +21,7 @@ func nodeByID(t *testing.T, g webhook.ClientGraph, id string) webhook.StoredNode
 		}
 	}
 	t.Fatalf("node %s not in graph", id)
-	return webhook.StoredNode{}
+	return graph.StoredNode{}
 }
 
 func TestMergeGraph(t *testing.T) {
@@ -31,7 +32,7 @@ func TestMergeGraph(t *testing.T) {
 
 	g1 := graphOf("client-1", 2, "Task") // client, status, task:0, task:1
 	require.NoError(t, s.MergeGraph(ctx, g1, "wh-1", t0))
-	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	assert.Equal(t, 4, cg.NodeCount)
 	assert.Len(t, cg.Relationships, 4)
@@ -41,7 +42,7 @@ func TestMergeGraph(t *testing.T) {
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1))
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1), "the same webhook id is recorded once")
 
-	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	assert.Equal(t, 5, cg.NodeCount, "only the new id adds a node")
 	assert.Len(t, cg.Nodes, 5)
@@ -71,12 +72,12 @@ func TestMergeGraph(t *testing.T) {
 
 	// An older extraction never moves last_seen back, and other clients are apart.
 	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 1, "Old"), "wh-0", t0.Add(-time.Hour)))
-	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	task0 = nodeByID(t, cg, "task:0")
 	assert.Equal(t, t1, task0.LastSeen)
 	assert.Equal(t, t0.Add(-time.Hour), task0.FirstSeen)
-	other, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-2"})
+	other, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-2"})
 	require.NoError(t, err)
 	assert.Zero(t, other.NodeCount)
 	assert.NotNil(t, other.Nodes)
@@ -95,7 +96,7 @@ func TestMergeGraphCapsWebhookIDs(t *testing.T) {
 		want = append(want, id)
 	}
 	require.NoError(t, s.MergeGraph(ctx, g, "wh-10", t0), "already present: no change")
-	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "c"})
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
 	require.NoError(t, err)
 	assert.Equal(t, want[5:], nodeByID(t, cg, "client:c").WebhookIDs, "the last 20, oldest first")
 }
@@ -106,14 +107,14 @@ func TestClientGraphFilterAndLimit(t *testing.T) {
 	s, _ := openStore(t)
 	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 4, "Task"), "wh-1", t0))
 
-	cg, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task"}})
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task"}})
 	require.NoError(t, err)
 	assert.Equal(t, 4, cg.NodeCount)
 	assert.False(t, cg.Truncated)
 	assert.Len(t, cg.Nodes, 4)
 	assert.Empty(t, cg.Relationships, "no edge has both ends among the tasks")
 
-	cg, err = s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task", "status"}, Limit: 3})
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task", "status"}, Limit: 3})
 	require.NoError(t, err)
 	assert.Equal(t, 5, cg.NodeCount)
 	assert.True(t, cg.Truncated)
@@ -127,7 +128,7 @@ func TestClientGraphFilterAndLimit(t *testing.T) {
 		assert.Equal(t, "HAS_STATUS", r.Type)
 	}
 
-	_, err = s.ClientGraph(ctx, webhook.GraphQuery{})
+	_, err = s.ClientGraph(ctx, graph.GraphQuery{})
 	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
 }
 
@@ -135,13 +136,13 @@ func TestSearchGraph(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _ := openStore(t)
-	g := webhook.KnowledgeGraph{ClientID: "client-1", KnowledgeNodes: []webhook.Node{
+	g := graph.KnowledgeGraph{ClientID: "client-1", KnowledgeNodes: []graph.Node{
 		{ID: "client:client-1", Type: "client", Label: "ACME Corp", Properties: map[string]any{}},
 		{ID: "task:1", Type: "task", Label: "Quarterly Report", Properties: map[string]any{"owner": "Zelda", "budget": 4200}},
 		{ID: "task:2", Type: "task", Label: "Other", Properties: map[string]any{
 			"nested": map[string]any{"deep": []any{"Needle in 50% haystack"}}, "flag": true}},
 		{ID: "person:1", Type: "person", Label: "Ann_Smith", Properties: map[string]any{"secretkeyword": "x"}},
-	}, Relationships: []webhook.Relationship{
+	}, Relationships: []graph.Relationship{
 		{Source: "client:client-1", Target: "task:1", Type: "HAS_TASK"},
 		{Source: "task:1", Target: "person:1", Type: "ASSIGNED_TO"},
 		{Source: "client:client-1", Target: "task:2", Type: "HAS_TASK"},
@@ -151,7 +152,7 @@ func TestSearchGraph(t *testing.T) {
 	g2.ClientID = "client-2"
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t0))
 
-	search := func(q webhook.SearchQuery) []string {
+	search := func(q graph.SearchQuery) []string {
 		t.Helper()
 		hits, err := s.SearchGraph(ctx, q)
 		require.NoError(t, err)
@@ -161,7 +162,7 @@ func TestSearchGraph(t *testing.T) {
 		}
 		return out
 	}
-	c1 := func(q string) webhook.SearchQuery { return webhook.SearchQuery{Query: q, ClientID: "client-1"} }
+	c1 := func(q string) graph.SearchQuery { return graph.SearchQuery{Query: q, ClientID: "client-1"} }
 
 	assert.Equal(t, []string{"client-1/client:client-1"}, search(c1("acme")), "label, case-insensitive")
 	assert.Equal(t, []string{"client-1/task:1"}, search(c1("zELDa")), "property value")
@@ -174,11 +175,11 @@ func TestSearchGraph(t *testing.T) {
 	assert.Empty(t, search(c1("5%h")))
 	assert.Equal(t, []string{"client-1/person:1"}, search(c1("n_s")), "_ is literal")
 	assert.Empty(t, search(c1("a_n")))
-	assert.Equal(t, []string{"client-1/task:1", "client-2/task:1"}, search(webhook.SearchQuery{Query: "zelda"}), "all clients")
-	assert.Equal(t, []string{"client-1/task:1"}, search(webhook.SearchQuery{Query: "zelda", Limit: 1}))
-	assert.Empty(t, search(webhook.SearchQuery{Query: "zelda", NodeTypes: []string{"person"}}))
+	assert.Equal(t, []string{"client-1/task:1", "client-2/task:1"}, search(graph.SearchQuery{Query: "zelda"}), "all clients")
+	assert.Equal(t, []string{"client-1/task:1"}, search(graph.SearchQuery{Query: "zelda", Limit: 1}))
+	assert.Empty(t, search(graph.SearchQuery{Query: "zelda", NodeTypes: []string{"person"}}))
 	assert.Equal(t, []string{"client-1/person:1", "client-2/person:1"},
-		search(webhook.SearchQuery{Query: "ann", NodeTypes: []string{"person"}}))
+		search(graph.SearchQuery{Query: "ann", NodeTypes: []string{"person"}}))
 
 	hits, err := s.SearchGraph(ctx, c1("quarterly"))
 	require.NoError(t, err)
@@ -190,7 +191,7 @@ func TestSearchGraph(t *testing.T) {
 	assert.Equal(t, []string{"client:client-1-HAS_TASK->task:1", "task:1-ASSIGNED_TO->person:1"}, rels,
 		"direct relationships in both directions")
 
-	_, err = s.SearchGraph(ctx, webhook.SearchQuery{})
+	_, err = s.SearchGraph(ctx, graph.SearchQuery{})
 	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
-	require.ErrorIs(t, s.MergeGraph(ctx, webhook.KnowledgeGraph{}, "wh", t0), webhook.ErrInvalidArgument)
+	require.ErrorIs(t, s.MergeGraph(ctx, graph.KnowledgeGraph{}, "wh", t0), webhook.ErrInvalidArgument)
 }

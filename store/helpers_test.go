@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -55,19 +56,19 @@ func createPending(t testing.TB, s *store.SQLite, id string, created time.Time) 
 
 // graphOf builds a graph of one client: a client node linked to n task nodes,
 // each task linked to a status node shared by all.
-func graphOf(clientID string, n int, label string) webhook.KnowledgeGraph {
-	g := webhook.KnowledgeGraph{ClientID: clientID}
+func graphOf(clientID string, n int, label string) graph.KnowledgeGraph {
+	g := graph.KnowledgeGraph{ClientID: clientID}
 	cid := "client:" + clientID
 	g.KnowledgeNodes = append(g.KnowledgeNodes,
-		webhook.Node{ID: cid, Type: "client", Label: clientID, Properties: map[string]any{"client_id": clientID}},
-		webhook.Node{ID: "status:open", Type: "status", Label: "Open", Properties: map[string]any{"color": "#00ff00"}})
+		graph.Node{ID: cid, Type: "client", Label: clientID, Properties: map[string]any{"client_id": clientID}},
+		graph.Node{ID: "status:open", Type: "status", Label: "Open", Properties: map[string]any{"color": "#00ff00"}})
 	for i := range n {
 		id := fmt.Sprintf("task:%d", i)
-		g.KnowledgeNodes = append(g.KnowledgeNodes, webhook.Node{ID: id, Type: "task",
+		g.KnowledgeNodes = append(g.KnowledgeNodes, graph.Node{ID: id, Type: "task",
 			Label: fmt.Sprintf("%s %d", label, i), Properties: map[string]any{"index": i, "description": "about " + label}})
 		g.Relationships = append(g.Relationships,
-			webhook.Relationship{Source: cid, Target: id, Type: "HAS_TASK", Properties: map[string]any{}},
-			webhook.Relationship{Source: id, Target: "status:open", Type: "HAS_STATUS", Properties: map[string]any{"since": "today"}})
+			graph.Relationship{Source: cid, Target: id, Type: "HAS_TASK", Properties: map[string]any{}},
+			graph.Relationship{Source: id, Target: "status:open", Type: "HAS_STATUS", Properties: map[string]any{"since": "today"}})
 	}
 	return g
 }

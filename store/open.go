@@ -25,14 +25,15 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 // Compile-time checks that SQLite implements the stores the domain declares.
 var (
-	_ webhook.Inbox      = (*SQLite)(nil)
-	_ webhook.GraphStore = (*SQLite)(nil)
-	_ approval.Store     = (*SQLite)(nil)
+	_ webhook.Inbox  = (*SQLite)(nil)
+	_ graph.Store    = (*SQLite)(nil)
+	_ approval.Store = (*SQLite)(nil)
 )
 
 // DBFileName is the database file created in Options.DataDir.

@@ -12,6 +12,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -168,7 +169,7 @@ func TestSurvivesReopenAndStats(t *testing.T) {
 	a, err := s.GetApproval(ctx, "a2")
 	require.NoError(t, err)
 	assert.Equal(t, approval.StateRejected, a.State)
-	g, err := s.ClientGraph(ctx, webhook.GraphQuery{ClientID: "client-1"})
+	g, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	assert.Equal(t, 5, g.NodeCount)
 

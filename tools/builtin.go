@@ -4,12 +4,13 @@ import (
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 // Deps are what the built-in actions need.
 type Deps struct {
-	Graphs    webhook.GraphStore
+	Graphs    graph.Store
 	Inbox     webhook.Inbox
 	Approvals *approval.Service
 	Sender    *webhook.Sender

@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -25,20 +26,20 @@ func extractClientKnowledgeGraph(d Deps) Action {
 			"merge into the client's stored graph. Unknown payload shapes still give a graph. " +
 			"Requires client_id as an argument or inside webhook_data.",
 		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(_ context.Context, inv Invocation, in ExtractInput) (webhook.KnowledgeGraph, error) {
+	}, func(_ context.Context, inv Invocation, in ExtractInput) (graph.KnowledgeGraph, error) {
 		if in.WebhookData == nil {
-			return webhook.KnowledgeGraph{}, webhook.MissingFields("webhook_data")
+			return graph.KnowledgeGraph{}, webhook.MissingFields("webhook_data")
 		}
 		clientID, err := webhook.ClientIDOf(in.ClientID, in.WebhookData)
 		if err != nil {
-			return webhook.KnowledgeGraph{}, err
+			return graph.KnowledgeGraph{}, err
 		}
 		details := in.IncludeTaskDetails == nil || *in.IncludeTaskDetails
 		now := d.Now().UTC()
-		g := webhook.Extract(in.WebhookData, webhook.ExtractOptions{ClientID: clientID, Source: inv.Source,
+		g := graph.Extract(in.WebhookData, graph.ExtractOptions{ClientID: clientID, Source: inv.Source,
 			IncludeTaskDetails: details, ExtractionID: uuid.NewString(), Now: now})
 		// The registry merges g into the client's graph when it records the
-		// result (webhook.GraphResult), in the same transaction.
+		// result (graph.GraphResult), in the same transaction.
 		return g, nil
 	})
 }

@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -23,8 +24,8 @@ type SearchGraphInput struct {
 
 // SearchGraphOutput is the result of search_knowledge_graph.
 type SearchGraphOutput struct {
-	Query string              `json:"query"`
-	Hits  []webhook.SearchHit `json:"hits" jsonschema:"matching nodes with their direct relationships"`
+	Query string            `json:"query"`
+	Hits  []graph.SearchHit `json:"hits" jsonschema:"matching nodes with their direct relationships"`
 }
 
 // DefaultGraphLimit is how many nodes a client graph holds unless a limit is
@@ -53,15 +54,15 @@ func getClientKnowledgeGraph(d Deps) Action {
 			"extraction for that client, each node and relationship with first_seen, last_seen and the webhook ids " +
 			"that mentioned it. Filter with node_types and limit. Read-only.",
 		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(ctx context.Context, _ Invocation, in ClientGraphInput) (webhook.ClientGraph, error) {
+	}, func(ctx context.Context, _ Invocation, in ClientGraphInput) (graph.ClientGraph, error) {
 		if in.ClientID == "" {
-			return webhook.ClientGraph{}, webhook.MissingFields("client_id")
+			return graph.ClientGraph{}, webhook.MissingFields("client_id")
 		}
 		limit, err := clampLimit("limit", in.Limit, DefaultGraphLimit, MaxGraphLimit)
 		if err != nil {
-			return webhook.ClientGraph{}, err
+			return graph.ClientGraph{}, err
 		}
-		return d.Graphs.ClientGraph(ctx, webhook.GraphQuery{ClientID: in.ClientID, NodeTypes: in.NodeTypes, Limit: limit})
+		return d.Graphs.ClientGraph(ctx, graph.GraphQuery{ClientID: in.ClientID, NodeTypes: in.NodeTypes, Limit: limit})
 	})
 }
 
@@ -81,13 +82,13 @@ func searchKnowledgeGraph(d Deps) Action {
 		if err != nil {
 			return SearchGraphOutput{}, err
 		}
-		hits, err := d.Graphs.SearchGraph(ctx, webhook.SearchQuery{Query: in.Query, ClientID: in.ClientID,
+		hits, err := d.Graphs.SearchGraph(ctx, graph.SearchQuery{Query: in.Query, ClientID: in.ClientID,
 			NodeTypes: in.NodeTypes, Limit: limit})
 		if err != nil {
 			return SearchGraphOutput{}, err
 		}
 		if hits == nil {
-			hits = []webhook.SearchHit{}
+			hits = []graph.SearchHit{}
 		}
 		return SearchGraphOutput{Query: in.Query, Hits: hits}, nil
 	})

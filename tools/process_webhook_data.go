@@ -30,7 +30,7 @@ func processWebhookData(d Deps) Action {
 			Source: inv.Source, ExtractionID: uuid.NewString(), Now: d.Now(),
 		})
 		// The registry merges res.KnowledgeGraph into the client's graph when it
-		// records the result (webhook.GraphResult), in the same transaction.
+		// records the result (graph.GraphResult), in the same transaction.
 		return res, err
 	})
 }

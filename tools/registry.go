@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -160,7 +161,7 @@ func (r *Registry) Call(ctx context.Context, req Request) (Outcome, error) {
 		c.ReleaseKey = !IsUserError(callErr) // a retry after a server-side failure runs again
 	} else {
 		c.Result = out.Result
-		if gr, ok := result.(webhook.GraphResult); ok {
+		if gr, ok := result.(graph.GraphResult); ok {
 			c.Graph = gr.ResultGraph() // merged in the same transaction as the completion
 		}
 	}

@@ -2,6 +2,8 @@ package webhook
 
 import (
 	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/graph"
 )
 
 // TaskSummary is a short description of the task a payload carries.
@@ -15,18 +17,18 @@ type TaskSummary struct {
 // ProcessResult is a processed payload with its metadata and knowledge graph. It is
 // the "result" object of the webhook endpoint's success envelope.
 type ProcessResult struct {
-	WebhookID      string         `json:"webhook_id"`
-	ClientID       string         `json:"client_id"`
-	ActionID       string         `json:"action_id"`
-	Timestamp      time.Time      `json:"timestamp"`
-	Source         string         `json:"source"`
-	Summary        TaskSummary    `json:"summary"`
-	Data           map[string]any `json:"data" jsonschema:"the payload as received"`
-	KnowledgeGraph KnowledgeGraph `json:"knowledge_graph"`
+	WebhookID      string               `json:"webhook_id"`
+	ClientID       string               `json:"client_id"`
+	ActionID       string               `json:"action_id"`
+	Timestamp      time.Time            `json:"timestamp"`
+	Source         string               `json:"source"`
+	Summary        TaskSummary          `json:"summary"`
+	Data           map[string]any       `json:"data" jsonschema:"the payload as received"`
+	KnowledgeGraph graph.KnowledgeGraph `json:"knowledge_graph"`
 }
 
 // ResultGraph makes a ProcessResult a GraphResult: its knowledge graph.
-func (r ProcessResult) ResultGraph() *KnowledgeGraph { return &r.KnowledgeGraph }
+func (r ProcessResult) ResultGraph() *graph.KnowledgeGraph { return &r.KnowledgeGraph }
 
 // ProcessInput is what Process needs besides the payload itself.
 type ProcessInput struct {
@@ -48,7 +50,7 @@ func Process(data map[string]any, in ProcessInput) (ProcessResult, error) {
 	if actionID == "" {
 		actionID = StringField(data, "action_id")
 	}
-	graph := Extract(data, ExtractOptions{
+	g := graph.Extract(data, graph.ExtractOptions{
 		ClientID:           clientID,
 		Source:             in.Source,
 		IncludeTaskDetails: true,
@@ -63,7 +65,7 @@ func Process(data map[string]any, in ProcessInput) (ProcessResult, error) {
 		Source:         in.Source,
 		Summary:        Summarize(clientID, data),
 		Data:           data,
-		KnowledgeGraph: graph,
+		KnowledgeGraph: g,
 	}, nil
 }
 

@@ -1,11 +1,15 @@
 package webhook
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
+)
 
 // benchmarkVerifyHMAC measures VerifyHMAC of a fixture's raw bytes with a
 // "sha256=<hex>" signature, as the webhook endpoint checks every request.
 func benchmarkVerifyHMAC(b *testing.B, fixture string) {
-	body := readFixture(b, fixture)
+	body := testkit.Fixture(b, fixture)
 	secrets := [][]byte{[]byte("bench-secret-0123456789abcdef")}
 	sig := "sha256=" + SignHMAC(secrets[0], body)
 	b.SetBytes(int64(len(body)))

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/graph"
 )
 
 // EventState is the state of an inbox entry: received → processed | failed.
@@ -52,16 +54,10 @@ type Completion struct {
 	// ReleaseKey clears the entry's idempotency key so that a retry of a request
 	// that failed on the server side (not the sender's mistake) is processed again.
 	ReleaseKey bool
-	// Graph, when set, is merged into its client's graph (as GraphStore.MergeGraph
+	// Graph, when set, is merged into its client's graph (as graph.Store.MergeGraph
 	// would, mentioned by this entry's id at At) in the same transaction as the
 	// completion: the result and the graph it produced commit together.
-	Graph *KnowledgeGraph
-}
-
-// GraphResult is implemented by results that carry a knowledge graph to merge
-// into the client's stored graph when the call is recorded as processed.
-type GraphResult interface {
-	ResultGraph() *KnowledgeGraph
+	Graph *graph.KnowledgeGraph
 }
 
 // EventFilter selects inbox entries, newest first.
@@ -85,15 +81,4 @@ type Inbox interface {
 	ListEvents(ctx context.Context, f EventFilter) ([]InboxEvent, error)
 	// PruneEvents deletes entries received before t and returns how many.
 	PruneEvents(ctx context.Context, before time.Time) (int64, error)
-}
-
-// GraphStore persists each client's merged knowledge graph.
-type GraphStore interface {
-	// MergeGraph upserts the nodes and relationships of g into the client's graph,
-	// updating properties, last_seen and the ids of the webhooks that mentioned them.
-	MergeGraph(ctx context.Context, g KnowledgeGraph, webhookID string, at time.Time) error
-	// ClientGraph returns the merged graph of one client.
-	ClientGraph(ctx context.Context, q GraphQuery) (ClientGraph, error)
-	// SearchGraph finds nodes whose label or property values contain the query.
-	SearchGraph(ctx context.Context, q SearchQuery) ([]SearchHit, error)
 }

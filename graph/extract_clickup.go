@@ -1,4 +1,4 @@
-package webhook
+package graph
 
 // isTaskKey reports whether the task extraction reads key k of a task itself,
 // so that the generic walk leaves it alone.

@@ -1,4 +1,7 @@
-package webhook
+// Package graph is the knowledge-graph model: nodes and relationships with
+// stable ids, deterministic extraction from webhook payloads (ClickUp tasks and
+// any other shape), and the Store interface that merges graphs per client.
+package graph
 
 import "time"
 

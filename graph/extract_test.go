@@ -1,4 +1,4 @@
-package webhook
+package graph
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,19 +27,11 @@ func testOpts(details bool) ExtractOptions {
 		ExtractionID: "00000000-0000-4000-8000-000000000001", Now: extractNow}
 }
 
-// readFixture returns the bytes of a file of the module's testdata directory.
-func readFixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
-	require.NoError(tb, err)
-	return b
-}
-
 // loadFixture decodes a fixture the way the server decodes payloads.
 func loadFixture(tb testing.TB, name string) map[string]any {
 	tb.Helper()
 	var m map[string]any
-	require.NoError(tb, json.Unmarshal(readFixture(tb, name), &m))
+	require.NoError(tb, json.Unmarshal(testkit.Fixture(tb, name), &m))
 	return m
 }
 
@@ -241,10 +235,10 @@ func TestExtractGolden(t *testing.T) {
 func TestExtractInvariants(t *testing.T) {
 	t.Parallel()
 	inputs := map[string][]byte{
-		"seed": readFixture(t, "seed_example.json"),
-		"full": readFixture(t, "clickup_task_full.json"),
+		"seed": testkit.Fixture(t, "seed_example.json"),
+		"full": testkit.Fixture(t, "clickup_task_full.json"),
 	}
-	for name, p := range invariantPayloads {
+	for name, p := range testkit.Payloads {
 		inputs[name] = []byte(p)
 	}
 	for name, raw := range inputs {
@@ -293,22 +287,22 @@ func TestExtractShapes(t *testing.T) {
 		edges         [][3]string // source, type, target
 		labels        map[string]string
 	}{
-		{"top-level task", invariantPayloads["top-level task"],
+		{"top-level task", testkit.Payloads["top-level task"],
 			[][3]string{{"client:c1", RelHasTask, "task:t1"}, {"task:t1", RelHasStatus, "status:open"},
 				{"task:t1", RelAssignedTo, "person:5"}, {"task:t1", "HAS_EXTRA", "extra:x1"}},
 			map[string]string{"task:t1": "Top", "status:open": "Open", "person:5": "ann", "extra:x1": "X"}},
-		{"task id only", invariantPayloads["task is a string"],
+		{"task id only", testkit.Payloads["task is a string"],
 			[][3]string{{"client:c1", RelHasTask, "task:t9"}}, map[string]string{"task:t9": "t9"}},
-		{"task list", invariantPayloads["task is an array"],
+		{"task list", testkit.Payloads["task is an array"],
 			[][3]string{{"client:c1", RelHasTask, "task:a"}, {"client:c1", RelHasTask, "task:b"}},
 			map[string]string{"task:a": "A", "task:b": "b"}},
-		{"task without id", invariantPayloads["task without id"],
+		{"task without id", testkit.Payloads["task without id"],
 			[][3]string{{"client:c1", "HAS_LIST", "list:l1"}}, nil},
-		{"unknown shape", invariantPayloads["unknown shape"],
+		{"unknown shape", testkit.Payloads["unknown shape"],
 			[][3]string{{"client:c2", "HAS_CONTACT", "contact:1"}, {"client:c2", "HAS_CONTACT", "contact:2"},
 				{"contact:1", "HAS_COMPANY", "company:co"}, {"client:c2", "HAS_OWNER", "owner:u1"}},
 			map[string]string{"contact:1": "Ann", "contact:2": "2", "company:co": "Co", "owner:u1": "u"}},
-		{"subtasks", invariantPayloads["self parent"],
+		{"subtasks", testkit.Payloads["self parent"],
 			[][3]string{{"task:s", RelSubtaskOf, "task:t"}}, map[string]string{"task:s": "S"}},
 		{"priority level", `{"task":{"id":"t","priority":1}}`,
 			[][3]string{{"task:t", RelHasPriority, "priority:urgent"}}, nil},
