@@ -27,7 +27,7 @@ type instance struct {
 func startInstance(t *testing.T, dir string, cfg Config, runWorker bool) *instance {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(context.Background(), store.Options{DataDir: dir, Logger: logger})
+	st, err := store.OpenSQLite(context.Background(), store.Options{DataDir: dir, Logger: logger})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test"})
 	require.NoError(t, err)

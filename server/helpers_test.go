@@ -51,7 +51,7 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	logs := &bytes.Buffer{}
 	logw := &syncWriter{w: logs}
 	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
+	st, err := store.OpenSQLite(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test"})
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -14,10 +14,15 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
-func TestApprovalCreateGetList(t *testing.T) {
-	t.Parallel()
+var approvalTests = []test{
+	{"ApprovalCreateGetList", testApprovalCreateGetList},
+	{"ApprovalTransitions", testApprovalTransitions},
+	{"ApprovalTransitionCASAcrossReplicas", testApprovalTransitionCAS},
+}
+
+func testApprovalCreateGetList(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	want := createPending(t, s, "a1", t0)
 	got, err := s.GetApproval(ctx, "a1")
 	require.NoError(t, err)
@@ -57,10 +62,9 @@ func TestApprovalCreateGetList(t *testing.T) {
 	assert.Equal(t, "", ids(approval.Filter{States: []approval.State{approval.StateDelivered}}))
 }
 
-func TestApprovalTransitions(t *testing.T) {
-	t.Parallel()
+func testApprovalTransitions(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	createPending(t, s, "a1", t0)
 	t1, t2, t3 := t0.Add(time.Minute), t0.Add(2*time.Minute), t0.Add(3*time.Minute)
 
@@ -83,6 +87,9 @@ func TestApprovalTransitions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, d, r.Delivery)
 	assert.Equal(t, "alice", r.DecidedBy, "a non-decision keeps the decision")
+	got, err := s.GetApproval(ctx, "a1")
+	require.NoError(t, err)
+	assert.Equal(t, r, got, "what a transition returns is what is stored")
 
 	_, err = s.TransitionApproval(ctx, approval.Transition{ID: "a1", From: []approval.State{approval.StatePending},
 		To: approval.StateRejected, Actor: "bob", At: t3})
@@ -107,19 +114,25 @@ func TestApprovalTransitions(t *testing.T) {
 	}, evs, "oldest first")
 }
 
-func TestApprovalTransitionCAS(t *testing.T) {
-	t.Parallel()
+// testApprovalTransitionCAS decides one pending request from 20 goroutines on
+// two replicas at once: exactly one decision wins, the others conflict, and
+// the audit trail holds one decision.
+func testApprovalTransitionCAS(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	createPending(t, s, "a1", t0)
+	rs := replicas(t, url)
+	createPending(t, rs[0], "a1", t0)
 
 	const n = 20
 	var wg sync.WaitGroup
 	errs := make([]error, n)
 	for i := range n {
+		to := approval.StateApproved
+		if i%2 == 1 {
+			to = approval.StateRejected
+		}
 		wg.Go(func() {
-			_, errs[i] = s.TransitionApproval(ctx, approval.Transition{ID: "a1",
-				From: []approval.State{approval.StatePending}, To: approval.StateApproved,
+			_, errs[i] = rs[i%2].TransitionApproval(ctx, approval.Transition{ID: "a1",
+				From: []approval.State{approval.StatePending}, To: to,
 				Actor: fmt.Sprintf("reviewer-%d", i), At: t0.Add(time.Minute), Decision: true})
 		})
 	}
@@ -137,7 +150,11 @@ func TestApprovalTransitionCAS(t *testing.T) {
 	}
 	assert.Equal(t, 1, ok)
 	assert.Equal(t, n-1, conflicts)
-	evs, err := s.ApprovalEvents(ctx, "a1")
+	evs, err := rs[1].ApprovalEvents(ctx, "a1")
 	require.NoError(t, err)
-	assert.Len(t, evs, 2, "one creation, one decision")
+	require.Len(t, evs, 2, "one creation, one decision")
+	got, err := rs[1].GetApproval(ctx, "a1")
+	require.NoError(t, err)
+	assert.Equal(t, evs[1].To, got.State)
+	assert.Equal(t, evs[1].Actor, got.DecidedBy, "the decision stored is the one audited")
 }
