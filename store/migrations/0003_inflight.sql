@@ -8,3 +8,9 @@ ALTER TABLE inbox_events ADD COLUMN error_fields TEXT;          -- JSON array, N
 ALTER TABLE inbox_events ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 ALTER TABLE inbox_events ADD COLUMN deadline INTEGER;           -- NULL: not in flight
 CREATE INDEX inbox_events_kind ON inbox_events (kind, received_at);
+
+-- A row the readiness check rewrites to prove that the store can commit.
+CREATE TABLE store_probe (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL
+);
