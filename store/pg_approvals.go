@@ -21,6 +21,9 @@ func (p *Postgres) CreateApproval(ctx context.Context, r approval.Request, ev ap
 	if r.State == "" {
 		r.State = approval.StatePending
 	}
+	if r.State != approval.StatePending {
+		return fmt.Errorf("store approval %s: %w: a request is created pending, not %s", r.ID, approval.ErrInvalidTransition, r.State)
+	}
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = p.now()
 	}
@@ -100,7 +103,8 @@ func (p *Postgres) ListApprovals(ctx context.Context, f approval.Filter) ([]appr
 }
 
 // TransitionApproval is a compare-and-set: the request's row is locked, and
-// when its state is in t.From it moves to t.To (recording the decision and the
+// when its state is in t.From it moves to t.To (a move outside the state
+// machine is approval.ErrInvalidTransition) (recording the decision and the
 // delivery when t asks for them) with an audit event, and the updated request
 // is returned. Otherwise it returns a *approval.ConflictError, or
 // approval.ErrNotFound for an unknown id. Two transitions from one state, from
@@ -129,6 +133,9 @@ func (p *Postgres) TransitionApproval(ctx context.Context, t approval.Transition
 		}
 		if err != nil {
 			return err
+		}
+		if !approval.CanTransition(approval.State(cur), t.To) && slices.Contains(t.From, approval.State(cur)) {
+			return fmt.Errorf("%w: %s → %s", approval.ErrInvalidTransition, cur, t.To)
 		}
 		if !slices.Contains(t.From, approval.State(cur)) {
 			conflict = &approval.ConflictError{ID: t.ID, Current: approval.State(cur), Wanted: t.To}

@@ -159,3 +159,17 @@ func (a *pgArgs) add(v any) string {
 	*a = append(*a, v)
 	return fmt.Sprintf("$%d", len(*a))
 }
+
+// Health reports whether the store can commit: it rewrites one probe row, so
+// a lost connection, a read-only server (a standby, or a full disk that made
+// it refuse writes) all fail it.
+func (p *Postgres) Health(ctx context.Context) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	if _, err := p.pool.Exec(ctx, `INSERT INTO store_probe (id, at) VALUES (1, $1)
+		ON CONFLICT (id) DO UPDATE SET at = excluded.at`, encTime(p.now())); err != nil {
+		return fmt.Errorf("store %s cannot commit: %w", p.name, err)
+	}
+	return nil
+}

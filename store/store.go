@@ -35,6 +35,8 @@ type Store interface {
 	Path() string
 	// SchemaVersion is the highest migration applied to the database.
 	SchemaVersion(ctx context.Context) (int, error)
+	// Health fails while the store cannot commit.
+	Health(ctx context.Context) error
 	// Stats counts the store's rows.
 	Stats(ctx context.Context) (Stats, error)
 	// Close releases the store; writes after it return ErrClosed.

@@ -1,6 +1,6 @@
--- 0001_init (PostgreSQL): inbox, per-client knowledge graphs, approvals with
--- their audit trail, delivery claims and attempts; the schema of SQLite's
--- migrations 0001 and 0002 in one step.
+-- 0001_init (PostgreSQL): inbox with owned in-flight entries, per-client
+-- knowledge graphs, approvals with their audit trail, delivery claims and
+-- attempts; the schema of SQLite's migrations 0001 to 0003 in one step.
 --
 -- Times are BIGINT nanoseconds since the Unix epoch, UTC, as in the SQLite
 -- schema: no precision is lost and a copy between the engines is exact.
@@ -20,26 +20,31 @@ CREATE TABLE inbox_events (
     received_at     BIGINT NOT NULL,
     headers         JSONB  NOT NULL DEFAULT '{}',
     body            BYTEA,
+    body_sha256     TEXT   NOT NULL DEFAULT '',
+    owner           TEXT   NOT NULL DEFAULT '',  -- the process running it while received
+    deadline        BIGINT,                  -- NULL: not in flight
     state           TEXT   NOT NULL,
     result          TEXT,                    -- JSON, byte for byte as recorded
     error_code      TEXT   NOT NULL DEFAULT '',
     error_message   TEXT   NOT NULL DEFAULT '',
+    error_fields    JSONB,                   -- array, NULL: none
     duration_ms     DOUBLE PRECISION NOT NULL DEFAULT 0,
     completed_at    BIGINT
 );
 CREATE INDEX inbox_events_client ON inbox_events (client_id, received_at);
 CREATE INDEX inbox_events_received ON inbox_events (received_at, seq);
-CREATE INDEX inbox_events_state ON inbox_events (state, received_at);
+CREATE INDEX inbox_events_kind ON inbox_events (kind, received_at);
+CREATE INDEX inbox_events_inflight ON inbox_events (received_at) WHERE state = 'received';
 
--- The idempotency key of the newest entry that holds it: the primary key makes
--- "is this a repeat?" one answer for every replica. The key is taken before
--- its entry is written, in the same transaction: the reference is checked at
--- commit.
+-- The idempotency key and the entry that holds it (the newest to take it, until
+-- that entry gives it up): the primary key makes "is this a repeat?" one answer
+-- for every replica, and the row's lock serializes the repeats of one key. The
+-- key is taken before its entry is written, in the same transaction: the
+-- reference is checked at commit.
 CREATE TABLE inbox_keys (
     idempotency_key TEXT COLLATE "C" PRIMARY KEY,
     event_id        TEXT COLLATE "C" NOT NULL
-                    REFERENCES inbox_events (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
-    received_at     BIGINT NOT NULL
+                    REFERENCES inbox_events (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
 );
 CREATE INDEX inbox_keys_event ON inbox_keys (event_id);
 
@@ -135,3 +140,9 @@ CREATE TABLE approval_attempts (
     response    TEXT   NOT NULL DEFAULT ''   -- first 4 KiB of the response body
 );
 CREATE INDEX approval_attempts_approval ON approval_attempts (approval_id, id);
+
+-- A row the readiness check rewrites to prove that the store can commit.
+CREATE TABLE store_probe (
+    id INTEGER PRIMARY KEY,
+    at BIGINT  NOT NULL
+);

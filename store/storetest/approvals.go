@@ -18,6 +18,7 @@ var approvalTests = []test{
 	{"ApprovalCreateGetList", testApprovalCreateGetList},
 	{"ApprovalTransitions", testApprovalTransitions},
 	{"ApprovalTransitionCASAcrossReplicas", testApprovalTransitionCAS},
+	{"StoreRefusesTransitionsOutsideTheTable", testStoreRefusesTransitionsOutsideTheTable},
 }
 
 func testApprovalCreateGetList(t *testing.T, url string) {
@@ -157,4 +158,50 @@ func testApprovalTransitionCAS(t *testing.T, url string) {
 	require.NoError(t, err)
 	assert.Equal(t, evs[1].To, got.State)
 	assert.Equal(t, evs[1].Actor, got.DecidedBy, "the decision stored is the one audited")
+}
+
+// testStoreRefusesTransitionsOutsideTheTable tries every pair of states: the
+// store applies exactly the transitions approval.CanTransition allows.
+func testStoreRefusesTransitionsOutsideTheTable(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	// path reaches each state from pending through allowed transitions.
+	path := map[approval.State][]approval.State{
+		approval.StatePending:    nil,
+		approval.StateApproved:   {approval.StateApproved},
+		approval.StateRejected:   {approval.StateRejected},
+		approval.StateExpired:    {approval.StateExpired},
+		approval.StateDelivering: {approval.StateApproved, approval.StateDelivering},
+		approval.StateDelivered:  {approval.StateApproved, approval.StateDelivering, approval.StateDelivered},
+		approval.StateFailed:     {approval.StateApproved, approval.StateDelivering, approval.StateFailed},
+	}
+	n := 0
+	for _, from := range approval.States {
+		for _, to := range approval.States {
+			n++
+			id := "tr-" + string(from) + "-" + string(to)
+			createPending(t, s, id, t0)
+			cur := approval.StatePending
+			for _, step := range path[from] {
+				_, err := s.TransitionApproval(ctx, approval.Transition{ID: id, From: []approval.State{cur}, To: step, Actor: "test", At: t0})
+				require.NoError(t, err, "%s → %s on the way to %s", cur, step, from)
+				cur = step
+			}
+			_, err := s.TransitionApproval(ctx, approval.Transition{ID: id, From: []approval.State{from}, To: to, Actor: "test", At: t0})
+			got, gerr := s.GetApproval(ctx, id)
+			require.NoError(t, gerr)
+			if approval.CanTransition(from, to) {
+				assert.NoError(t, err, "%s → %s is in the table", from, to)
+				assert.Equal(t, to, got.State)
+			} else {
+				assert.ErrorIs(t, err, approval.ErrInvalidTransition, "%s → %s is not in the table", from, to)
+				assert.Equal(t, from, got.State, "a refused transition changes nothing")
+			}
+		}
+	}
+	assert.Equal(t, 49, n)
+	bad := pendingRequest("born-delivered", t0)
+	bad.State = approval.StateDelivered
+	assert.ErrorIs(t, s.CreateApproval(ctx, bad, approval.Event{ApprovalID: bad.ID, At: t0, To: approval.StateDelivered}),
+		approval.ErrInvalidTransition)
 }

@@ -151,8 +151,8 @@ func testConcurrentMergesOfOneClient(t *testing.T, url string) {
 }
 
 // testConcurrentRepeatsOfOneKey begins 20 events with one idempotency key on
-// two replicas at once: exactly one is recorded, and every other call gets
-// that one back.
+// two replicas at once, each call as a process of its own: exactly one is
+// recorded, and every other call gets that one back.
 func testConcurrentRepeatsOfOneKey(t *testing.T, url string) {
 	ctx := context.Background()
 	rs := replicas(t, url)
@@ -161,8 +161,10 @@ func testConcurrentRepeatsOfOneKey(t *testing.T, url string) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
+			ev := Event(fmt.Sprintf("e%02d", i), "one-key", t0)
+			ev.Owner = fmt.Sprintf("proc-%02d", i)
 			var err error
-			prevs[i], err = rs[i%2].BeginEvent(ctx, Event(fmt.Sprintf("e%02d", i), "one-key", t0), t0.Add(-time.Hour))
+			prevs[i], err = rs[i%2].BeginEvent(ctx, ev, t0.Add(-time.Hour))
 			assert.NoError(t, err)
 		})
 	}

@@ -34,7 +34,7 @@ type test struct {
 // tests lists the suite, one group per file.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{approvalTests, deliveryTests, graphTests, inboxTests, concurrencyTests, lifecycleTests} {
+	for _, group := range [][]test{approvalTests, deliveryTests, graphTests, inboxTests, inflightTests, concurrencyTests, lifecycleTests} {
 		all = append(all, group...)
 	}
 	return all
@@ -53,13 +53,22 @@ func Run(t *testing.T, newURL func(tb testing.TB) string) {
 }
 
 // open opens the store at url, closed when the test ends.
-func open(t testing.TB, url string) store.Store {
+func open(t testing.TB, url string) store.Store { return openAt(t, url, nil) }
+
+// openAt opens the store at url with now as its clock (nil: time.Now).
+func openAt(t testing.TB, url string, now func() time.Time) store.Store {
 	t.Helper()
-	s, err := store.Open(context.Background(), store.Options{URL: url, Logger: quiet})
+	s, err := store.Open(context.Background(), store.Options{URL: url, Logger: quiet, Now: now})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
+
+// clock is a settable time source for a store.
+type clock struct{ now time.Time }
+
+// Now is the clock's time.
+func (c *clock) Now() time.Time { return c.now }
 
 // replicas opens the database at url twice, as two replicas would.
 func replicas(t testing.TB, url string) [2]store.Store {
@@ -67,11 +76,19 @@ func replicas(t testing.TB, url string) [2]store.Store {
 	return [2]store.Store{open(t, url), open(t, url)}
 }
 
-// Event is an inbox entry of a webhook from make.com for client-1.
+// Event is an inbox entry of a webhook from make.com for client-1, in flight
+// for process proc-a until an hour from now.
 func Event(id, key string, at time.Time) webhook.InboxEvent {
 	return webhook.InboxEvent{ID: id, IdempotencyKey: key, Kind: webhook.KindWebhook, Source: "make.com",
 		Route: "chatgpt-clients", ClientID: "client-1", ReceivedAt: at,
-		Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"client_id":"client-1"}`)}
+		Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"client_id":"client-1"}`),
+		Owner: "proc-a", Deadline: time.Now().Add(time.Hour)}
+}
+
+// otherOwner is ev begun by another process than Event's.
+func otherOwner(ev webhook.InboxEvent) webhook.InboxEvent {
+	ev.Owner = "proc-b"
+	return ev
 }
 
 func pendingRequest(id string, created time.Time) approval.Request {
