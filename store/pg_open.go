@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,7 +59,9 @@ func OpenPostgres(ctx context.Context, opts Options) (*Postgres, error) {
 		return nil, fmt.Errorf("store: %q is not a postgres:// url", redactURL(opts.URL))
 	}
 	name := redactURL(opts.URL)
-	cfg, err := pgxpool.ParseConfig(opts.URL)
+	// pgx knows a URL by its lower-case scheme only.
+	scheme, rest, _ := strings.Cut(opts.URL, "://")
+	cfg, err := pgxpool.ParseConfig(strings.ToLower(scheme) + "://" + rest)
 	if err != nil {
 		// pgx's message quotes the URL, password and all.
 		return nil, fmt.Errorf("store: database url %s: invalid", name)

@@ -115,49 +115,69 @@ func testApprovalTransitions(t *testing.T, url string) {
 	}, evs, "oldest first")
 }
 
-// testApprovalTransitionCAS decides one pending request from 20 goroutines on
-// two replicas at once: exactly one decision wins, the others conflict, and
-// the audit trail holds one decision.
+// testApprovalTransitionCAS decides each of 10 pending requests from 20
+// goroutines on two replicas released at once: exactly one decision per
+// request wins, the others conflict, and the audit trail holds one decision.
 func testApprovalTransitionCAS(t *testing.T, url string) {
 	ctx := context.Background()
 	rs := replicas(t, url)
-	createPending(t, rs[0], "a1", t0)
-
-	const n = 20
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		to := approval.StateApproved
-		if i%2 == 1 {
-			to = approval.StateRejected
-		}
-		wg.Go(func() {
-			_, errs[i] = rs[i%2].TransitionApproval(ctx, approval.Transition{ID: "a1",
-				From: []approval.State{approval.StatePending}, To: to,
-				Actor: fmt.Sprintf("reviewer-%d", i), At: t0.Add(time.Minute), Decision: true})
+	const requests, deciders = 10, 20
+	for r := range requests {
+		createPending(t, rs[0], fmt.Sprintf("a%d", r), t0)
+	}
+	// Every decider holds a connection before the start, so that they race.
+	var warm sync.WaitGroup
+	for i := range deciders {
+		warm.Go(func() {
+			_, err := rs[i%2].GetApproval(ctx, "a0")
+			assert.NoError(t, err)
 		})
 	}
-	wg.Wait()
-	ok, conflicts := 0, 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, approval.ErrConflict):
-			conflicts++
-		default:
-			t.Errorf("unexpected error: %v", err)
+	warm.Wait()
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make([][]error, requests)
+	for r := range requests {
+		errs[r] = make([]error, deciders)
+		for i := range deciders {
+			to := approval.StateApproved
+			if i%2 == 1 {
+				to = approval.StateRejected
+			}
+			wg.Go(func() {
+				<-start
+				_, errs[r][i] = rs[i%2].TransitionApproval(ctx, approval.Transition{ID: fmt.Sprintf("a%d", r),
+					From: []approval.State{approval.StatePending}, To: to,
+					Actor: fmt.Sprintf("reviewer-%d", i), At: t0.Add(time.Minute), Decision: true})
+			})
 		}
 	}
-	assert.Equal(t, 1, ok)
-	assert.Equal(t, n-1, conflicts)
-	evs, err := rs[1].ApprovalEvents(ctx, "a1")
-	require.NoError(t, err)
-	require.Len(t, evs, 2, "one creation, one decision")
-	got, err := rs[1].GetApproval(ctx, "a1")
-	require.NoError(t, err)
-	assert.Equal(t, evs[1].To, got.State)
-	assert.Equal(t, evs[1].Actor, got.DecidedBy, "the decision stored is the one audited")
+	close(start)
+	wg.Wait()
+	for r := range requests {
+		id := fmt.Sprintf("a%d", r)
+		ok, conflicts := 0, 0
+		for _, err := range errs[r] {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, approval.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("%s: unexpected error: %v", id, err)
+			}
+		}
+		assert.Equal(t, 1, ok, "%s: one decision wins", id)
+		assert.Equal(t, deciders-1, conflicts, id)
+		evs, err := rs[1].ApprovalEvents(ctx, id)
+		require.NoError(t, err)
+		require.Len(t, evs, 2, "%s: one creation, one decision", id)
+		got, err := rs[1].GetApproval(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, evs[1].To, got.State, id)
+		assert.Equal(t, evs[1].Actor, got.DecidedBy, "%s: the decision stored is the one audited", id)
+	}
 }
 
 // testStoreRefusesTransitionsOutsideTheTable tries every pair of states: the

@@ -27,6 +27,7 @@ func testReopenAndStats(t *testing.T, url string) {
 	require.NoError(t, err)
 	assert.NotEmpty(t, s.Kind())
 	assert.NotEmpty(t, s.Path())
+	require.NoError(t, s.Health(ctx), "a new store can commit")
 
 	st, err := s.Stats(ctx)
 	require.NoError(t, err)
