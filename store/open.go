@@ -100,7 +100,7 @@ func ParseURL(databaseURL string) (string, error) {
 	case "postgres", "postgresql":
 		return "", fmt.Errorf("database url: a PostgreSQL url names no SQLite file; store.Open selects PostgreSQL for it")
 	default:
-		return "", fmt.Errorf("database url: unsupported scheme %q; use sqlite:///path/to/file.db", scheme)
+		return "", fmt.Errorf("database url: unsupported scheme %q; use sqlite:///path/to/file.db or postgres://host/db", scheme)
 	}
 	if strings.ContainsAny(rest, "?#") {
 		return "", fmt.Errorf("database url %q: query and fragment are not supported", databaseURL)
