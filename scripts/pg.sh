@@ -32,7 +32,7 @@ if [ -z "$bin" ]; then
   mkdir -p /etc/postgresql-common
   [ -e /etc/postgresql-common/createcluster.conf ] ||
     echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf
-  export DEBIAN_FRONTEND=noninteractive
+  export DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1
   apt-get update -qq >/dev/null
   apt-get install -y -qq -o Dpkg::Options::=--force-confold postgresql >/dev/null
   bin=$(pg_bin)

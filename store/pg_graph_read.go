@@ -61,8 +61,8 @@ func (p *Postgres) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.C
 }
 
 // pgSearchNodes matches a node whose label or any scalar property value at any
-// depth (not a property name) is ILIKE the pattern $1. The "C" collation of
-// the database decides case folding beyond ASCII; SQLite folds ASCII only.
+// depth (not a property name) is ILIKE the pattern $1. Beyond ASCII, the
+// database's locale decides the case folding (SQLite folds ASCII only).
 const pgSearchNodes = `SELECT ` + nodeCols + ` FROM graph_nodes AS n WHERE (n.label ILIKE $1
 		OR EXISTS (SELECT 1 FROM jsonb_path_query(n.properties, 'strict $.**') AS v
 			WHERE jsonb_typeof(v) IN ('string', 'number', 'boolean') AND (v #>> '{}') ILIKE $1))`
