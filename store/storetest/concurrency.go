@@ -22,6 +22,7 @@ var concurrencyTests = []test{
 	{"ConcurrentMergesOfOneClientLoseNothing", testConcurrentMergesOfOneClient},
 	{"ConcurrentRepeatsOfOneKeyRecordOnce", testConcurrentRepeatsOfOneKey},
 	{"ConcurrentPrunesShareTheWork", testConcurrentPrunes},
+	{"ConcurrentExpirySweepsExpireOnce", testConcurrentExpirySweeps},
 }
 
 // testConcurrentWritersAndReaders runs 100 writers at once on two replicas,
@@ -213,4 +214,44 @@ func testConcurrentPrunes(t *testing.T, url string) {
 	evs, err := rs[1].ListEvents(ctx, webhook.EventFilter{Limit: 500})
 	require.NoError(t, err)
 	assert.Len(t, evs, 10)
+}
+
+// testConcurrentExpirySweeps runs the approval service's expiry sweep from two
+// replicas at once, twice each: every overdue request is expired once, with
+// one audit event, and the others stay pending.
+func testConcurrentExpirySweeps(t *testing.T, url string) {
+	ctx := context.Background()
+	rs := replicas(t, url)
+	const overdue, fresh = 20, 5
+	for i := range overdue + fresh {
+		created := t0
+		if i >= overdue {
+			created = t0.Add(2 * time.Hour)
+		}
+		createPending(t, rs[0], fmt.Sprintf("a%02d", i), created) // expires an hour after creation
+	}
+	now := func() time.Time { return t0.Add(90 * time.Minute) }
+	var wg sync.WaitGroup
+	var expired atomic.Int64
+	for i := range 4 {
+		svc := approval.NewService(approval.Config{Store: rs[i%2], Now: now, Logger: quiet})
+		wg.Go(func() {
+			n, err := svc.ExpireDue(ctx)
+			assert.NoError(t, err)
+			expired.Add(int64(n))
+		})
+	}
+	wg.Wait()
+	assert.EqualValues(t, overdue, expired.Load(), "each overdue request expired by one sweep")
+	for i := range overdue + fresh {
+		id := fmt.Sprintf("a%02d", i)
+		evs, err := rs[1].ApprovalEvents(ctx, id)
+		require.NoError(t, err)
+		if i < overdue {
+			require.Len(t, evs, 2, id)
+			assert.Equal(t, approval.StateExpired, evs[1].To, id)
+		} else {
+			assert.Len(t, evs, 1, "%s is not due", id)
+		}
+	}
 }
