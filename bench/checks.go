@@ -70,10 +70,17 @@ func throughputCheck(r *report, name, suite, tool, payload string, minRatio floa
 	return c
 }
 
-func rpsText(p phase) string {
-	s := fmt.Sprintf("%.0f req/s", p.Throughput)
-	if n := p.Errors + p.Missed; n > 0 {
-		s += fmt.Sprintf(", %d errors", n)
+func rpsText(p phase) string { return fmt.Sprintf("%.0f req/s", p.Throughput) + failText(p, false) }
+
+// failText counts a phase's errors and its missed tickets (open loop:
+// requests not even sent within the grace period): both fail a target.
+func failText(p phase, always bool) string {
+	s := ""
+	if p.Errors > 0 || always {
+		s += fmt.Sprintf(", %d errors", p.Errors)
+	}
+	if p.Missed > 0 {
+		s += fmt.Sprintf(", %d missed", p.Missed)
 	}
 	return s
 }
@@ -84,7 +91,7 @@ func openLoopCheck(r *report) check {
 	p, okP := r.find("webhook", "webhook-mcp", "", "seed", "open", openRate)
 	b, okB := r.find("webhook", "baseline", "", "seed", "open", openRate)
 	text := func(p phase) string {
-		return fmt.Sprintf("p99 %.2f ms, %d errors", p.Latency.P99, p.Errors+p.Missed)
+		return fmt.Sprintf("p99 %.2f ms", p.Latency.P99) + failText(p, true)
 	}
 	if okP {
 		c.Measured = text(p)

@@ -60,7 +60,7 @@ func TestTargetChecks(t *testing.T) {
 			row: "open loop 2000", pass: true, measured: "p99 4.00 ms, 0 errors", ratio: "4.0x p99"},
 		{name: "open loop with a missed ticket",
 			phases: []phase{{Suite: "webhook", Target: "webhook-mcp", Payload: "seed", Mode: "open", Rate: 2000, OK: 10, Missed: 1, Latency: latencies{P99: 4}}},
-			row:    "open loop 2000", pass: false, measured: "p99 4.00 ms, 1 errors", ratio: "-"},
+			row:    "open loop 2000", pass: false, measured: "p99 4.00 ms, 0 errors, 1 missed", ratio: "-"},
 		{name: "reads that wrote",
 			db:  &dbGrowth{BeforeBytes: 4096, AfterBytes: 8192, Calls: 10},
 			row: "write nothing", pass: false, measured: "+4096 bytes (4096 -> 8192) over 10 calls", ratio: "-"},
