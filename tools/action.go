@@ -14,7 +14,6 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 // Annotations are the four MCP tool hints. Every action sets all four explicitly:
@@ -161,7 +160,7 @@ func decodeInput[In any](input json.RawMessage) (In, error) {
 		input = json.RawMessage("{}")
 	}
 	if err := json.Unmarshal(input, &in); err != nil {
-		return in, webhook.InvalidPayload("arguments do not match the tool's input schema: %v", err)
+		return in, inputError(err)
 	}
 	return in, nil
 }
