@@ -25,6 +25,9 @@ const (
 	CodeProcessingError      = "processing_error"
 	CodeShuttingDown         = "shutting_down"
 	CodeStoreUnavailable     = "store_unavailable"
+	// CodeAbandoned is never an answer: it marks an inbox entry whose call
+	// ended without completing, as list_webhook_events shows it.
+	CodeAbandoned = "abandoned"
 )
 
 // CodeInfo is what the table knows about one code.
@@ -63,9 +66,10 @@ var codeTable = [...]CodeInfo{
 	{CodeUnsupportedMedia, http.StatusUnsupportedMediaType, true, "Content-Type must be application/json"},
 	{CodeIdempotencyKeyReused, http.StatusUnprocessableEntity, true, "this idempotency key was already used with a different body; send a new key"},
 	{CodeRateLimited, http.StatusTooManyRequests, true, "too many requests; retry after the Retry-After seconds"},
-	{CodeProcessingError, http.StatusInternalServerError, false, "internal error while processing; the server log has the details under this webhook_id"},
+	{CodeProcessingError, http.StatusInternalServerError, false, "internal error while processing; the server log has the details under the id of this call"},
 	{CodeShuttingDown, http.StatusServiceUnavailable, false, "the server is shutting down; retry shortly"},
 	{CodeStoreUnavailable, http.StatusServiceUnavailable, false, "the store cannot commit; retry"},
+	{CodeAbandoned, http.StatusInternalServerError, false, "the call ended without completing (process stopped, caller gone or store failure); a repeat runs again"},
 }
 
 // Codes returns the table in documentation order.

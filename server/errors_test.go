@@ -27,7 +27,7 @@ func TestToolErrorsAreReadable(t *testing.T) {
 	c, err := client.NewInProcessClient(e.srv.MCPServer())
 	require.NoError(t, err)
 	initialize(t, c)
-	withID := regexp.MustCompile(` \[webhook_id [0-9a-f-]{36}\]$`)
+	withID := regexp.MustCompile(` \[call_id [0-9a-f-]{36}\]$`)
 	cases := []struct {
 		tool string
 		args map[string]any
@@ -48,7 +48,7 @@ func TestToolErrorsAreReadable(t *testing.T) {
 		res := callTool(t, c, tc.tool, tc.args, nil)
 		require.True(t, res.IsError, "%s %v", tc.tool, tc.args)
 		text := res.Content[0].(mcp.TextContent).Text
-		assert.Regexp(t, withID, text, "the webhook_id the call is logged under")
+		assert.Regexp(t, withID, text, "the call id the call is logged under")
 		assert.Equal(t, tc.want, withID.ReplaceAllString(text, ""), "%s %v", tc.tool, tc.args)
 		for _, internal := range goInternals {
 			assert.NotContains(t, text, internal)

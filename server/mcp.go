@@ -47,7 +47,7 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: name, Requester: requesterOf(ctx)},
 		})
 		if err != nil {
-			return toolError(out.WebhookID, err), nil
+			return toolError(out.CallID, err), nil
 		}
 		if confirm && clientCanElicit(ctx) {
 			if res := s.askToConfirm(ctx, out.Result); res != nil {
@@ -62,20 +62,20 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 }
 
 // toolError is the one function that renders an error as an isError tool
-// result: "code: message (fields: a, b) [webhook_id …]" from the api table,
+// result: "code: message (fields: a, b) [call_id …]" from the api table,
 // so a server-side failure shows only its code's message and the id it is
 // logged under (docs/error-handling.md).
-func toolError(webhookID string, err error) *mcp.CallToolResult {
-	return mcp.NewToolResultError(errorText(webhookID, err))
+func toolError(callID string, err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(errorText(callID, err))
 }
 
 // errorText is the text of an MCP error, for tool results and for the
 // JSON-RPC errors of resource reads alike.
-func errorText(webhookID string, err error) string {
+func errorText(callID string, err error) string {
 	_, body := errorBodyOf(err)
 	text := body.Error()
-	if webhookID != "" {
-		text += " [webhook_id " + webhookID + "]"
+	if callID != "" {
+		text += " [call_id " + callID + "]"
 	}
 	return text
 }

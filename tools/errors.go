@@ -47,7 +47,7 @@ func classify(err error) *api.Error {
 	case errors.As(err, &ve):
 		return &api.Error{Code: ve.Code, Message: ve.Message, Fields: ve.Fields}
 	case errors.As(err, &se):
-		return &api.Error{Code: se.Code, Message: se.Message}
+		return &api.Error{Code: se.Code, Message: se.Message, Fields: se.Fields}
 	case errors.As(err, &nf):
 		return &api.Error{Code: api.CodeNotFound, Message: nf.Error()}
 	case errors.As(err, &ce):
@@ -58,7 +58,7 @@ func classify(err error) *api.Error {
 		return &api.Error{Code: api.CodeConflict}
 	case errors.Is(err, webhook.ErrInProgress):
 		return &api.Error{Code: api.CodeInProgress}
-	case errors.Is(err, webhook.ErrIdempotencyKeyReused):
+	case errors.Is(err, webhook.ErrKeyReused):
 		return &api.Error{Code: api.CodeIdempotencyKeyReused}
 	case errors.Is(err, ErrUnknownAction):
 		return &api.Error{Code: api.CodeUnknownAction, Message: err.Error()}

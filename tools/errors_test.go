@@ -36,7 +36,7 @@ func TestErrorOf(t *testing.T) {
 			api.Error{Code: api.CodeConflict, Message: "approval a1 is delivered and cannot become rejected"}},
 		{"in progress", fmt.Errorf("call: %w", webhook.ErrInProgress),
 			api.Error{Code: api.CodeInProgress, Message: api.Message(api.CodeInProgress)}},
-		{"idempotency key reused", fmt.Errorf("begin: %w", webhook.ErrIdempotencyKeyReused),
+		{"idempotency key reused", fmt.Errorf("begin: %w", webhook.ErrKeyReused),
 			api.Error{Code: api.CodeIdempotencyKeyReused, Message: api.Message(api.CodeIdempotencyKeyReused)}},
 		{"unknown action is the caller's", fmt.Errorf("%w: frob", ErrUnknownAction),
 			api.Error{Code: api.CodeUnknownAction, Message: "unknown action: frob"}},

@@ -21,14 +21,13 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrInProgress means the same webhook (by idempotency key) is still being processed.
 	ErrInProgress = errors.New("request with this idempotency key is still being processed")
+	// ErrKeyReused means an idempotency key already used for another body.
+	ErrKeyReused = errors.New("this idempotency key was already used with a different body")
+	// ErrStoreUnavailable means the store could not commit; nothing was recorded
+	// and a retry is safe.
+	ErrStoreUnavailable = errors.New("the store cannot commit right now; retry")
 	// ErrNotFound means the requested record does not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrIdempotencyKeyReused means an idempotency key came back with a
-	// different body than the first request that used it.
-	ErrIdempotencyKeyReused = errors.New("idempotency key reused with a different body")
-	// ErrStoreUnavailable means the store cannot commit right now (locked,
-	// disk full, connection lost); the caller may retry.
-	ErrStoreUnavailable = errors.New("store unavailable")
 )
 
 // ValidationError is a user mistake in a payload or in tool arguments: it carries
@@ -80,6 +79,7 @@ func InvalidArgument(field, format string, args ...any) error {
 type StoredError struct {
 	Code    string
 	Message string
+	Fields  []string // the fields a stored validation failure named
 }
 
 // Error implements error.

@@ -1,0 +1,10 @@
+-- 0003_inflight: every in-flight inbox entry has an owner and a deadline, so
+-- that nothing stays "received" after its call is gone; a body hash tells a
+-- reused idempotency key from a retry; a failure keeps the fields it named, so
+-- that a replayed error equals the first; tool-call entries are listed by kind.
+
+ALTER TABLE inbox_events ADD COLUMN body_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox_events ADD COLUMN error_fields TEXT;          -- JSON array, NULL: none
+ALTER TABLE inbox_events ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbox_events ADD COLUMN deadline INTEGER;           -- NULL: not in flight
+CREATE INDEX inbox_events_kind ON inbox_events (kind, received_at);
