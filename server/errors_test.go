@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 // goInternals are fragments of Go error text a caller must never see.
@@ -98,4 +101,33 @@ func TestErrorStatusesComeFromTheTable(t *testing.T) {
 	status, body := errorBodyOf(fmt.Errorf("%w: frob", tools.ErrUnknownAction))
 	assert.Equal(t, http.StatusNotFound, status)
 	assert.Equal(t, api.Error{Code: api.CodeUnknownAction, Message: "unknown action: frob"}, body)
+}
+
+// TestServerFailureShowsOnlyTheTable: a failure on the server's side answers
+// with the table's message, and the inbox record (which list_webhook_events
+// shows) keeps the same; the Go error text is only in the log.
+func TestServerFailureShowsOnlyTheTable(t *testing.T) {
+	t.Parallel()
+	const internal = "sql: no such table: ledger_secret_detail"
+	e := newTestEnv(t, testConfig(), func(s *Server) {
+		a := tools.Define(tools.Spec{Name: "leaky", Title: "Leaky", Description: "Fails inside.",
+			Annotations: tools.Annotations{Idempotent: true}},
+			func(context.Context, tools.Invocation, struct{}) (struct{}, error) {
+				return struct{}{}, fmt.Errorf("book entry: %w", errors.New(internal))
+			})
+		require.NoError(t, s.RegisterAction(a))
+		require.NoError(t, s.RegisterWebhookRoute("ledger/entries", "leaky"))
+	})
+	resp, env := e.post(t, "/api/webhook/ledger/entries", []byte(`{"client_id":"acme"}`), nil)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	require.NotNil(t, env.Error)
+	assert.Equal(t, api.Error{Code: api.CodeProcessingError, Message: api.Message(api.CodeProcessingError)}, *env.Error)
+
+	evs, err := e.store.ListEvents(context.Background(), webhook.EventFilter{Kind: webhook.KindWebhook, Source: "ledger_entries"})
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, env.WebhookID, evs[0].ID)
+	assert.Equal(t, api.CodeProcessingError, evs[0].ErrorCode)
+	assert.Equal(t, api.Message(api.CodeProcessingError), evs[0].ErrorMessage)
+	assert.Contains(t, e.logText(), internal, "the details are in the log")
 }
