@@ -150,3 +150,26 @@ func toolText(res *mcp.CallToolResult) string {
 	tc, _ := res.Content[0].(mcp.TextContent)
 	return tc.Text
 }
+
+// TestRequireTimestampRefusesBodyOnlySignatures: with
+// WEBHOOK_REQUIRE_TIMESTAMP an HMAC of the body alone (replayable as it is) is
+// refused, and a Standard Webhooks signature is accepted.
+func TestRequireTimestampRefusesBodyOnlySignatures(t *testing.T) {
+	t.Parallel()
+	secret := "whsec_" + base64.StdEncoding.EncodeToString([]byte("timestamp-secret"))
+	cfg := testConfig()
+	cfg.MakeComWebhookSecret = []string{secret}
+	cfg.WebhookRequireTimestamp = true
+	e := newTestEnv(t, cfg)
+	body := []byte(`{"client_id":"ts-1","task":{"id":"a"}}`)
+	resp, env := e.post(t, seedPath, body, map[string]string{"X-Webhook-Signature": webhook.SignHMAC([]byte(secret), body)})
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, "invalid_signature", env.Error.Code)
+	assert.Zero(t, countEvents(t, e, webhook.EventFilter{ClientID: "ts-1"}))
+	key, err := webhook.DecodeSecret(secret)
+	require.NoError(t, err)
+	now := time.Now()
+	resp, env = e.post(t, seedPath, body, map[string]string{"webhook-id": "msg_ts", "webhook-timestamp": strconv.FormatInt(now.Unix(), 10),
+		"webhook-signature": webhook.SignStandard(key, "msg_ts", now, body)})
+	assert.Equal(t, http.StatusOK, resp.StatusCode, "%+v", env)
+}

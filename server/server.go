@@ -36,6 +36,8 @@ type Store interface {
 	Kind() string
 	Path() string
 	SchemaVersion(ctx context.Context) (int, error)
+	// Health fails while the store cannot commit.
+	Health(ctx context.Context) error
 	Stats(ctx context.Context) (store.Stats, error)
 }
 

@@ -116,8 +116,9 @@ const abandonQuery = `UPDATE inbox_events SET state = 'failed', error_code = '` 
 func (s *SQLite) AbandonInFlight(ctx context.Context, owner string) (int64, error) {
 	var n int64
 	err := s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
-		res, err := tx.ExecContext(ctx, abandonQuery+` WHERE state = ? AND owner <> ?`,
-			api.Message(api.CodeAbandoned), encTime(s.now()), string(webhook.StateReceived), owner)
+		// The literal state lets SQLite use the partial index of in-flight rows.
+		res, err := tx.ExecContext(ctx, abandonQuery+` WHERE state = 'received' AND owner <> ?`,
+			api.Message(api.CodeAbandoned), encTime(s.now()), owner)
 		if err != nil {
 			return err
 		}

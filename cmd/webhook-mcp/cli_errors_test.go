@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -15,27 +14,21 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/server"
-	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
-// realAPI serves the real server's HTTP API on loopback with a real SQLite store.
+// realAPI serves the real server's HTTP API on loopback with a real SQLite
+// store, assembled as the binary assembles it.
 func realAPI(t *testing.T, token string) string {
 	t.Helper()
-	cfg, err := loadConfig([]string{"DATA_DIR=" + t.TempDir(), "APPROVAL_TOKEN=" + token})
-	require.NoError(t, err)
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	st, err := store.Open(context.Background(), store.Options{DataDir: cfg.DataDir, Logger: logger})
-	require.NoError(t, err)
-	srv, err := server.New(cfg, server.Deps{Store: st, Logger: logger, Version: "test"})
-	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.Start(ctx)
-	hs := httptest.NewServer(srv.Handler())
+	app, err := server.Assemble(ctx, []string{"DATA_DIR=" + t.TempDir(), "APPROVAL_TOKEN=" + token}, io.Discard, "test")
+	require.NoError(t, err)
+	app.Server.Start(ctx)
+	hs := httptest.NewServer(app.Server.Handler())
 	t.Cleanup(func() {
 		hs.Close()
 		cancel()
-		srv.Shutdown()
-		require.NoError(t, st.Close())
+		require.NoError(t, app.Close())
 	})
 	return hs.URL
 }
