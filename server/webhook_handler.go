@@ -77,7 +77,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.Debug {
-		log.DebugContext(r.Context(), "webhook body", "bytes", len(body), "scheme", scheme, "headers", redactHeaders(r.Header))
+		log.DebugContext(r.Context(), "webhook body", "bytes", len(body), "scheme", scheme, "headers", webhook.RedactHeaders(r.Header))
 	}
 	input := make([]byte, 0, len(body)+16)
 	input = append(append(append(input, `{"webhook_data":`...), body...), '}')
@@ -86,7 +86,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		Invocation: tools.Invocation{WebhookID: webhookID, Kind: webhook.KindWebhook, Source: route.ID,
 			Route: route.Path, Requester: "webhook:" + route.Source},
 		IdempotencyKey: idempotencyKey(route, r.Header, body),
-		Headers:        redactHeaders(r.Header),
+		Headers:        webhook.RedactHeaders(r.Header),
 	})
 	if out.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
@@ -127,24 +127,4 @@ func idempotencyKey(route Route, h http.Header, body []byte) string {
 	sum.Write([]byte{0})
 	sum.Write(body)
 	return route.ID + ":sha256:" + hex.EncodeToString(sum.Sum(nil))
-}
-
-// sensitiveHeaders are never recorded or logged in clear.
-var sensitiveHeaders = []string{"authorization", "cookie", "set-cookie", "x-api-key", "signature", "token", "secret", "proxy-authorization"}
-
-// redactHeaders flattens headers for the inbox, replacing secrets by "[redacted]".
-func redactHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for name, vals := range h {
-		v := strings.Join(vals, ", ")
-		lower := strings.ToLower(name)
-		for _, s := range sensitiveHeaders {
-			if strings.Contains(lower, s) {
-				v = "[redacted]"
-				break
-			}
-		}
-		out[name] = v
-	}
-	return out
 }
