@@ -13,6 +13,10 @@ const (
 	CodeNotFound      = "not_found"
 	CodeConflict      = "conflict"
 	CodeUnknownAction = "unknown_action"
+	// CodeForbidden: four-eyes review refused a decision by the requester.
+	CodeForbidden = "forbidden"
+	// CodeRateLimited: the requester has APPROVAL_MAX_PENDING requests pending.
+	CodeRateLimited = "rate_limited"
 )
 
 // userCodes are the codes of mistakes the caller can fix; everything else is a
@@ -20,7 +24,7 @@ const (
 var userCodes = map[string]bool{
 	webhook.CodeInvalidPayload: true, webhook.CodeMissingFields: true, webhook.CodeInvalidSignature: true,
 	webhook.CodeInvalidArgument: true, webhook.CodeInProgress: true, CodeNotFound: true, CodeConflict: true,
-	CodeUnknownAction: true,
+	CodeUnknownAction: true, CodeForbidden: true, CodeRateLimited: true,
 }
 
 // ErrorCode classifies an error of Registry.Call into the codes of the HTTP
@@ -43,6 +47,10 @@ func ErrorCode(err error) string {
 		return CodeNotFound
 	case errors.Is(err, approval.ErrConflict):
 		return CodeConflict
+	case errors.Is(err, approval.ErrSelfDecision):
+		return CodeForbidden
+	case errors.Is(err, approval.ErrTooManyPending):
+		return CodeRateLimited
 	case errors.Is(err, ErrUnknownAction):
 		return CodeUnknownAction
 	}
