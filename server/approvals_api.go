@@ -2,7 +2,6 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -90,10 +89,11 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 			s.writeCallError(w, "", webhook.InvalidPayload("body must be JSON like {\"reason\": \"...\"}"))
 			return
 		}
-		actor := "api"
+		label := "api"
 		if body.Actor != "" {
-			actor = "api:" + body.Actor
+			label = body.Actor // what the caller says about itself, e.g. cli:alice
 		}
+		actor := PrincipalFrom(r.Context()).Actor(label)
 		id := r.PathValue("id")
 		var a approval.Request
 		if approve {
@@ -110,7 +110,7 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 }
 
 func (s *Server) writeApprovalError(w http.ResponseWriter, r *http.Request, err error) {
-	if !errors.Is(err, approval.ErrNotFound) && !errors.Is(err, approval.ErrConflict) {
+	if !tools.IsUserError(err) {
 		s.log.Error("approval request failed", "approval_id", r.PathValue("id"), "err", err)
 	}
 	s.writeCallError(w, "", err)

@@ -227,8 +227,8 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, sess *webS
 		"Pending": a.State == approval.StatePending, "CSRF": sess.csrf, "Notice": notice, "Error": errMsg})
 }
 
-// handleDecidePage is the Approve/Reject form: CSRF-checked, decided by
-// "reviewer:web".
+// handleDecidePage is the Approve/Reject form: CSRF-checked, decided by the
+// reviewer's principal labelled "web".
 func (s *Server) handleDecidePage(approve bool) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, sess *webSession) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -241,17 +241,22 @@ func (s *Server) handleDecidePage(approve bool) pageHandler {
 		id, reason := r.PathValue("id"), r.PostFormValue("reason")
 		var err error
 		verb := "rejected"
+		actor := s.reviewerPrincipal().Actor("web")
 		if approve {
 			verb = "approved"
-			_, err = s.approvals.Approve(r.Context(), id, "reviewer:web", reason)
+			_, err = s.approvals.Approve(r.Context(), id, actor, reason)
 		} else {
-			_, err = s.approvals.Reject(r.Context(), id, "reviewer:web", reason)
+			_, err = s.approvals.Reject(r.Context(), id, actor, reason)
 		}
 		var ce *approval.ConflictError
 		switch {
 		case errors.As(err, &ce):
 			s.renderDetail(w, r, sess, http.StatusConflict, "",
 				fmt.Sprintf("Not %s: this request is already %s.", verb, ce.Current))
+		case errors.Is(err, approval.ErrSelfDecision):
+			s.renderDetail(w, r, sess, http.StatusForbidden, "",
+				fmt.Sprintf("Not %s: four-eyes review is on (APPROVAL_SELF_APPROVE=false) and this request was "+
+					"asked for with the same credential you signed in with; another reviewer must decide it.", verb))
 		case err != nil:
 			s.renderDetail(w, r, sess, http.StatusNotFound, "", "")
 		default:
