@@ -15,6 +15,8 @@ import (
 // approvalList is the body of GET /api/approvals.
 type approvalList struct {
 	Approvals []tools.ApprovalStatus `json:"approvals"`
+	// NextCursor, when set, is the cursor query parameter of the next page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
@@ -30,21 +32,21 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return approvalList{Approvals: l} })
+	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus, next string) any {
+		return approvalList{Approvals: l, NextCursor: next}
+	})
 }
 
-// writeStatusList applies the limit query parameter to f, lists the matching
-// requests and writes them, wrapped by wrap, as JSON.
-func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]tools.ApprovalStatus) any) {
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
-			return
-		}
-		f.Limit = n
+// writeStatusList applies the limit and cursor query parameters to f, lists
+// one page of the matching requests and writes it, wrapped by wrap with the
+// next page's cursor ("" on the last page), as JSON.
+func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter,
+	wrap func(l []tools.ApprovalStatus, next string) any) {
+	if err := pageQuery(r, &f); err != nil {
+		s.writeCallError(w, "", err)
+		return
 	}
-	reqs, err := s.approvals.List(r.Context(), f)
+	reqs, next, err := s.approvals.ListPage(r.Context(), f)
 	if err != nil {
 		s.log.Error("list approvals", "err", err)
 		s.writeCallError(w, "", err)
@@ -54,7 +56,31 @@ func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f appro
 	for _, a := range reqs {
 		out = append(out, tools.StatusOf(a, nil))
 	}
-	writeJSON(w, http.StatusOK, wrap(out))
+	cursor := ""
+	if next != nil {
+		cursor = next.String()
+	}
+	writeJSON(w, http.StatusOK, wrap(out, cursor))
+}
+
+// pageQuery reads limit (1 to 500) and cursor into f.
+func pageQuery(r *http.Request, f *approval.Filter) error {
+	q := r.URL.Query()
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			return webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500")
+		}
+		f.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		cur, err := approval.ParseCursor(c)
+		if err != nil {
+			return webhook.InvalidArgument("cursor", "cursor must be a next_cursor this server returned")
+		}
+		f.After = &cur
+	}
+	return nil
 }
 
 func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {

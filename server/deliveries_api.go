@@ -20,6 +20,8 @@ var deliveryStates = map[string][]approval.State{
 // deliveryList is the body of GET /api/deliveries.
 type deliveryList struct {
 	Deliveries []tools.ApprovalStatus `json:"deliveries"`
+	// NextCursor, when set, is the cursor query parameter of the next page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // handleListDeliveries is GET /api/deliveries?state=&client_id=&limit=: approved
@@ -32,7 +34,9 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := approval.Filter{States: states, ClientID: q.Get("client_id")}
-	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return deliveryList{Deliveries: l} })
+	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus, next string) any {
+		return deliveryList{Deliveries: l, NextCursor: next}
+	})
 }
 
 // handleGetDelivery is GET /api/deliveries/{id}: the request, its audit trail and
