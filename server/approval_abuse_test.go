@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
@@ -55,7 +56,7 @@ func TestFloodOf600PendingStaysReachable(t *testing.T) {
 			req.Header.Set("Authorization", "Bearer "+testApprovalToken)
 			resp, err := e.http.Client().Do(req)
 			require.NoError(t, err)
-			var page approvalList
+			var page api.ApprovalList
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
 			resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode)

@@ -7,17 +7,11 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
-
-// approvalList is the body of GET /api/approvals.
-type approvalList struct {
-	Approvals []tools.ApprovalStatus `json:"approvals"`
-	// NextCursor, when set, is the cursor query parameter of the next page.
-	NextCursor string `json:"next_cursor,omitempty"`
-}
 
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -32,8 +26,8 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus, next string) any {
-		return approvalList{Approvals: l, NextCursor: next}
+	s.writeStatusList(w, r, f, func(l []api.Approval, next string) any {
+		return api.ApprovalList{Approvals: l, NextCursor: next}
 	})
 }
 
@@ -41,7 +35,7 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 // one page of the matching requests and writes it, wrapped by wrap with the
 // next page's cursor ("" on the last page), as JSON.
 func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter,
-	wrap func(l []tools.ApprovalStatus, next string) any) {
+	wrap func(l []api.Approval, next string) any) {
 	if err := pageQuery(r, &f); err != nil {
 		s.writeCallError(w, "", err)
 		return
@@ -52,7 +46,7 @@ func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f appro
 		s.writeCallError(w, "", err)
 		return
 	}
-	out := make([]tools.ApprovalStatus, 0, len(reqs))
+	out := make([]api.Approval, 0, len(reqs))
 	for _, a := range reqs {
 		out = append(out, tools.StatusOf(a, nil))
 	}
@@ -89,24 +83,14 @@ func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
 		s.writeApprovalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, approvalDetail{ApprovalStatus: tools.StatusOf(a, evs), Params: a.Params})
-}
-
-// approvalDetail is the body of GET /api/approvals/{id}: the status, its audit
-// trail and the exact parameters that will run.
-type approvalDetail struct {
-	tools.ApprovalStatus
-	Params json.RawMessage `json:"params"`
+	writeJSON(w, http.StatusOK, api.ApprovalDetail{Approval: tools.StatusOf(a, evs), Params: a.Params})
 }
 
 // handleDecide is POST /api/approvals/{id}/approve|reject with an optional
 // {"reason": "..."} body.
 func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Reason string `json:"reason"`
-			Actor  string `json:"decided_by"`
-		}
+		var body api.Decision
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 		if err == nil && len(strings.TrimSpace(string(raw))) > 0 {
 			err = json.Unmarshal(raw, &body)
@@ -116,8 +100,8 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 			return
 		}
 		label := "api"
-		if body.Actor != "" {
-			label = body.Actor // what the caller says about itself, e.g. cli:alice
+		if body.DecidedBy != "" {
+			label = body.DecidedBy // what the caller says about itself, e.g. cli:alice
 		}
 		actor := PrincipalFrom(r.Context()).Actor(label)
 		id := r.PathValue("id")

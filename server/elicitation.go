@@ -11,6 +11,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 )
@@ -180,9 +181,9 @@ func (s *Server) finishConfirmation(ctx context.Context, req mcp.CallToolRequest
 	p := PrincipalFrom(ctx)
 	if !s.mayDecideInClient(ctx) {
 		s.log.WarnContext(ctx, "confirmation answer from a caller that may not decide; nothing changed", "principal", p.ID)
-		return mcp.NewToolResultError("forbidden: an answer from this client cannot decide an approval (its " +
-			"credential may not approve, or four-eyes review is on); a reviewer decides on the approvals page, " +
-			"the API or the CLI. Follow it with get_approval_status"), true
+		return toolError("", api.Errorf(api.CodeForbidden, "an answer from this client cannot decide an approval "+
+			"(its credential may not approve, or four-eyes review is on); a reviewer decides on the approvals "+
+			"page, the API or the CLI. Follow it with get_approval_status")), true
 	}
 	id, err := s.confirms.take(req.Params.RequestState, bindingOf(ctx))
 	if err == nil && answer == nil {
@@ -190,8 +191,8 @@ func (s *Server) finishConfirmation(ctx context.Context, req mcp.CallToolRequest
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "confirmation retry refused", "principal", p.ID, "reason", err.Error())
-		return mcp.NewToolResultError("invalid_argument: " + err.Error() + "; nothing changed. Call " +
-			"get_approval_status, or call send_webhook_response again to be asked anew"), true
+		return toolError("", api.Errorf(api.CodeInvalidArgument, "%s; nothing changed. Call get_approval_status, "+
+			"or call send_webhook_response again to be asked anew", err)), true
 	}
 	return s.decideFromAnswer(ctx, id, answer), true
 }
@@ -224,7 +225,7 @@ func (s *Server) decideFromAnswer(ctx context.Context, id string, answer *mcp.El
 	if err != nil {
 		var ce *approval.ConflictError
 		if errors.As(err, &ce) {
-			return mcp.NewToolResultError(fmt.Sprintf("conflict: approval %s is already %s; nothing changed "+
+			return toolError("", api.Errorf(api.CodeConflict, "approval %s is already %s; nothing changed "+
 				"(call get_approval_status)", id, ce.Current))
 		}
 		if !tools.IsUserError(err) {

@@ -122,7 +122,7 @@ func TestElicitationDecidesForAnApprover(t *testing.T) {
 			assert.Equal(t, st.RequestedBy, st.DecidedBy)
 			assert.Equal(t, "checked with the client", st.Reason)
 			require.Len(t, st.Events, 4, "pending, approved, delivering, delivered")
-			assert.Equal(t, "pending", string(st.Events[0].To), "the record exists before the question")
+			assert.Equal(t, "pending", st.Events[0].To, "the record exists before the question")
 			require.Len(t, rec.received(), 1)
 			var sent map[string]any
 			require.NoError(t, json.Unmarshal(rec.received()[0], &sent))

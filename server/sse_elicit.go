@@ -14,7 +14,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // Elicitation over the HTTP+SSE transport (/sse, /message).
@@ -153,10 +153,10 @@ func (s *Server) sseMessages(next http.Handler) http.Handler {
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
-			writeError(w, "", codeTooLarge, "message body is larger than MAX_BODY_BYTES")
+			writeError(w, "", api.CodePayloadTooLarge, "message body is larger than MAX_BODY_BYTES")
 			return
 		case err != nil:
-			writeError(w, "", webhook.CodeInvalidPayload, "could not read the message body")
+			writeError(w, "", api.CodeInvalidPayload, "could not read the message body")
 			return
 		}
 		handled, forbidden := s.elicit.deliver(sid, PrincipalFrom(r.Context()).ID, body)
@@ -164,7 +164,7 @@ func (s *Server) sseMessages(next http.Handler) http.Handler {
 		case forbidden:
 			s.log.WarnContext(r.Context(), "elicitation answer from another principal refused",
 				"principal", PrincipalFrom(r.Context()).ID)
-			writeError(w, "", codeForbidden, "this answer belongs to a question asked of another principal")
+			writeError(w, "", api.CodeForbidden, "this answer belongs to a question asked of another principal")
 			return
 		case handled:
 			w.WriteHeader(http.StatusAccepted)
