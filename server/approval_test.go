@@ -105,7 +105,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		code, out := decide(t, e, id, "approve", cfg.ApprovalToken, "looks right")
 		require.Equal(t, http.StatusOK, code, "%v", out)
 		st := waitState(t, c, id, "delivered")
-		assert.Equal(t, "api", st.DecidedBy)
+		assert.Equal(t, "token:approval (api)", st.DecidedBy)
 		assert.Equal(t, "looks right", st.Reason)
 		require.NotNil(t, st.Delivery)
 		assert.Equal(t, 200, st.Delivery.StatusCode)
@@ -153,7 +153,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
 		assert.Equal(t, "pending", st.State)
 		require.Len(t, st.Events, 1)
-		assert.Equal(t, "mcp-client:webhook-mcp-test", st.RequestedBy)
+		assert.Equal(t, "anonymous (mcp-client:webhook-mcp-test)", st.RequestedBy)
 	})
 }
 
