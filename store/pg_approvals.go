@@ -69,7 +69,7 @@ func (p *Postgres) GetApproval(ctx context.Context, id string) (approval.Request
 }
 
 // ListApprovals returns requests matching f, newest first. Limit defaults to
-// 50 and is capped at 500.
+// 50 and is capped at 1000.
 func (p *Postgres) ListApprovals(ctx context.Context, f approval.Filter) ([]approval.Request, error) {
 	var where []string
 	var args pgArgs
@@ -85,6 +85,15 @@ func (p *Postgres) ListApprovals(ctx context.Context, f approval.Filter) ([]appr
 	}
 	if !f.CreatedBefore.IsZero() {
 		where = append(where, "created_at < "+args.add(encTime(f.CreatedBefore)))
+	}
+	if f.After != nil {
+		at := args.add(encTime(f.After.CreatedAt))
+		where = append(where, "(created_at < "+at+" OR (created_at = "+at+" AND id < "+args.add(f.After.ID)+"))")
+	}
+	if f.Requester != "" {
+		// RequestedBy is "<principal>" or "<principal> (<label>)".
+		where = append(where, "(requested_by = "+args.add(f.Requester)+
+			" OR starts_with(requested_by, "+args.add(f.Requester+" (")+"))")
 	}
 	q := `SELECT ` + approvalCols + ` FROM approvals`
 	if len(where) > 0 {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -21,7 +22,7 @@ const pgLockKey = `INSERT INTO inbox_keys AS k (idempotency_key, event_id) VALUE
 	RETURNING event_id`
 
 // pgAbandon marks entries failed as abandoned and releases their keys.
-const pgAbandon = `UPDATE inbox_events SET state = 'failed', error_code = '` + webhook.CodeAbandoned + `',
+const pgAbandon = `UPDATE inbox_events SET state = 'failed', error_code = '` + api.CodeAbandoned + `',
 	error_message = $1, completed_at = $2, idempotency_key = NULL, deadline = NULL`
 
 // pgInsertInboxEvent writes one inbox entry.
@@ -104,7 +105,7 @@ func (p *Postgres) takeKey(ctx context.Context, tx pgx.Tx, ev webhook.InboxEvent
 				return &e, nil
 			}
 			if _, err := tx.Exec(ctx, pgAbandon+` WHERE id = $3 AND state = 'received'`,
-				abandonedMessage, encTime(now), e.ID); err != nil {
+				api.Message(api.CodeAbandoned), encTime(now), e.ID); err != nil {
 				return nil, fmt.Errorf("abandon %s: %w", e.ID, err)
 			}
 		}
@@ -216,7 +217,7 @@ func (p *Postgres) AbandonInFlight(ctx context.Context, owner string) (int64, er
 		return tx.QueryRow(ctx, `WITH abandoned AS (
 				`+pgAbandon+` WHERE state = 'received' AND owner <> $3 RETURNING id),
 			released AS (DELETE FROM inbox_keys WHERE event_id IN (SELECT id FROM abandoned))
-			SELECT count(*) FROM abandoned`, abandonedMessage, encTime(p.now()), owner).Scan(&n)
+			SELECT count(*) FROM abandoned`, api.Message(api.CodeAbandoned), encTime(p.now()), owner).Scan(&n)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store abandon in-flight events: %w", err)

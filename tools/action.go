@@ -49,7 +49,7 @@ type Invocation struct {
 	Kind       string // webhook.KindWebhook or webhook.KindTool
 	Source     string // webhook source route id (e.g. make.com_chatgpt_clients) or "mcp"
 	Route      string // route path for webhooks, tool name for tool calls
-	Requester  string // "mcp-client:<name>" or "webhook:<source>"
+	Requester  string // actor: "<principal> (mcp-client:<name>)" or "webhook:<source>" (see approval.Actor)
 	ReceivedAt time.Time
 	// Payload is a webhook body the route has already decoded (numbers as
 	// json.Number): actions fed by a route use it instead of decoding again.
@@ -224,7 +224,7 @@ func decodeInput[In any](input json.RawMessage) (In, error) {
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return in, webhook.InvalidArgument(strings.Trim(name, `"`), "unknown argument %s: the tool's input schema does not name it", name)
 		}
-		return in, webhook.InvalidPayload("arguments do not match the tool's input schema: %v", err)
+		return in, inputError(err)
 	}
 	return in, nil
 }

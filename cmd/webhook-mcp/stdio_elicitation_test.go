@@ -105,7 +105,7 @@ func TestStdioSubprocessToolsAndElicitation(t *testing.T) {
 				return stdioCall(t, c, "get_approval_status", map[string]any{"approval_id": id})["state"] == "delivered"
 			}, 15*time.Second, 50*time.Millisecond)
 			st := stdioCall(t, c, "get_approval_status", map[string]any{"approval_id": id})
-			assert.Equal(t, "mcp-client:stdio-person", st["decided_by"])
+			assert.Equal(t, "local (mcp-client:stdio-person)", st["decided_by"])
 
 			for _, act := range []mcp.ElicitationResponseAction{mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionCancel} {
 				person.set(act)

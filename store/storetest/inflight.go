@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -51,7 +52,7 @@ func testInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T, url string) {
 		byID[e.ID] = e
 	}
 	assert.Equal(t, webhook.StateFailed, byID["f1"].State)
-	assert.Equal(t, webhook.CodeAbandoned, byID["f1"].ErrorCode)
+	assert.Equal(t, api.CodeAbandoned, byID["f1"].ErrorCode)
 	assert.Empty(t, byID["f1"].IdempotencyKey, "its key is released")
 	assert.Equal(t, webhook.StateReceived, byID["f3"].State)
 	assert.NotContains(t, byID, "f2")
