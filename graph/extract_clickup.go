@@ -262,7 +262,7 @@ func (x *extractor) customFields(task int, v any) {
 }
 
 // fieldValue normalises a custom field's value by its type: drop_down → the
-// chosen option's name, labels → the labels' names, users → usernames,
+// chosen option's name, labels → the labels' names, users → a list of usernames (userNames),
 // checkbox → bool, number/currency/emoji → number. Other types, and values that
 // do not fit their type, are kept as they are.
 func fieldValue(typ string, v any, options []any) any {
@@ -282,19 +282,7 @@ func fieldValue(typ string, v any, options []any) any {
 		}
 		return labelNames(ids, options)
 	case "users":
-		users, ok := v.([]any)
-		if !ok {
-			return v
-		}
-		names := make([]any, 0, len(users))
-		for _, u := range users {
-			if u, ok := u.(map[string]any); ok {
-				names = append(names, firstOf(u, "username", "email", "id"))
-			} else if u != nil {
-				names = append(names, u)
-			}
-		}
-		return names
+		return userNames(v)
 	case "checkbox":
 		switch b := v.(type) {
 		case bool:
@@ -311,6 +299,32 @@ func fieldValue(typ string, v any, options []any) any {
 		}
 	}
 	return v
+}
+
+// userNames normalises the value of a users field to a list with one entry per
+// user: an object gives its username, else its email, else its id (else it is
+// kept whole); a bare id (number or string) is kept as it is. A single user (an object or a bare id)
+// becomes a list of one; null entries are dropped.
+func userNames(v any) []any {
+	list, ok := v.([]any)
+	if !ok {
+		list = []any{v}
+	}
+	names := make([]any, 0, len(list))
+	for _, u := range list {
+		switch u := u.(type) {
+		case nil:
+		case map[string]any:
+			if name := firstOf(u, "username", "email", "id"); name != nil {
+				names = append(names, name)
+			} else {
+				names = append(names, u) // no name to show: the object as it is
+			}
+		default:
+			names = append(names, u)
+		}
+	}
+	return names
 }
 
 // optionMatches reports whether a drop_down value designates option o: by its
