@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint fmt bench bench-profile bench-micro clean fuzz conformance inspector-check
+.PHONY: build run stdio test test-short lint fmt bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/webhook-mcp
@@ -58,6 +58,12 @@ conformance: build
 
 inspector-check: build
 	./scripts/inspector-check.sh
+
+# Node 22 with the MCP test tools, mermaid and jsdom in .tools/: the Go test of
+# the Mermaid output (graph/mermaid_test.go) parses it with mermaid when they are
+# there, and fails without them under CI=true.
+node-tools:
+	bash -c '. scripts/node-tools.sh'
 
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./store/
