@@ -39,8 +39,8 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]tools.ApprovalStatus) any) {
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
+		if err != nil || n < 0 || n > 500 { // 0: the default, as for every limit
+			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 0 (the default, 50) to 500"))
 			return
 		}
 		f.Limit = n

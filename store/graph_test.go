@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit/graphtest"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -194,4 +195,76 @@ func TestSearchGraph(t *testing.T) {
 	_, err = s.SearchGraph(ctx, graph.SearchQuery{})
 	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
 	require.ErrorIs(t, s.MergeGraph(ctx, graph.KnowledgeGraph{}, "wh", t0), webhook.ErrInvalidArgument)
+}
+
+// TestClientGraphPages reads graphs page by page, with and without a type
+// filter, and checks that the pages hold every node and relationship exactly
+// once, each relationship with or after its endpoints.
+func TestClientGraphPages(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	whole := graphtest.LargeGraph("paged", 50)
+	require.NoError(t, s.MergeGraph(ctx, whole, "wh-1", t0))
+
+	// tasks is the part of whole that a node_types=task filter selects.
+	tasks := graph.KnowledgeGraph{ClientID: whole.ClientID}
+	isTask := map[string]bool{}
+	for _, n := range whole.KnowledgeNodes {
+		if n.Type == "task" {
+			tasks.KnowledgeNodes = append(tasks.KnowledgeNodes, n)
+			isTask[n.ID] = true
+		}
+	}
+	for _, r := range whole.Relationships {
+		if isTask[r.Source] && isTask[r.Target] {
+			tasks.Relationships = append(tasks.Relationships, r)
+		}
+	}
+	require.NotEmpty(t, tasks.Relationships, "the filtered graph has edges")
+
+	for _, tt := range []struct {
+		name  string
+		types []string
+		want  graph.KnowledgeGraph
+	}{{"all types", nil, whole}, {"tasks", []string{"task"}, tasks}} {
+		for _, limit := range []int{1, 3, 7, 49, 50, 51, 0} {
+			t.Run(fmt.Sprintf("%s/limit=%d", tt.name, limit), func(t *testing.T) {
+				t.Parallel()
+				var pages []graph.ClientGraph
+				q := graph.GraphQuery{ClientID: whole.ClientID, NodeTypes: tt.types, Limit: limit}
+				for range 100 {
+					p, err := s.ClientGraph(ctx, q)
+					require.NoError(t, err)
+					pages = append(pages, p)
+					assert.Equal(t, len(tt.want.KnowledgeNodes), p.NodeCount, "node_count counts every page")
+					assert.Equal(t, p.NextCursor != "", p.Truncated)
+					if p.NextCursor == "" {
+						break
+					}
+					require.Len(t, p.Nodes, limit, "only the last page is short")
+					q.After, err = graph.DecodeCursor(p.NextCursor)
+					require.NoError(t, err)
+				}
+				n := len(tt.want.KnowledgeNodes)
+				if limit > 0 {
+					assert.Len(t, pages, max(1, (n+limit-1)/limit))
+				} else {
+					assert.Len(t, pages, 1)
+				}
+				graphtest.CheckPages(t, tt.want, pages)
+			})
+		}
+	}
+
+	// The first page of a limit is the limit's nodes and the edges between them.
+	p, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: whole.ClientID, Limit: 3})
+	require.NoError(t, err)
+	on := map[string]bool{}
+	for _, n := range p.Nodes {
+		on[n.ID] = true
+	}
+	for _, r := range p.Relationships {
+		assert.True(t, on[r.Source] && on[r.Target], "%s-%s->%s", r.Source, r.Type, r.Target)
+	}
 }
