@@ -268,3 +268,66 @@ func TestClientGraphPages(t *testing.T) {
 		assert.True(t, on[r.Source] && on[r.Target], "%s-%s->%s", r.Source, r.Type, r.Target)
 	}
 }
+
+// TestMergeGraphPropertiesAndIDsEdgeCases pins the merge where the store
+// takes shortcuts: properties that did not change, empty ones, nulls (which
+// remove their key even when the text is the same), and webhook ids whose
+// JSON text has quotes, commas, brackets and non-ASCII letters.
+func TestMergeGraphPropertiesAndIDsEdgeCases(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	node := func(props map[string]any) graph.KnowledgeGraph {
+		return graph.KnowledgeGraph{ClientID: "c", KnowledgeNodes: []graph.Node{
+			{ID: "n:1", Type: "t", Label: "Nullable label", Properties: props}}}
+	}
+	props := func() map[string]any {
+		cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
+		require.NoError(t, err)
+		return nodeByID(t, cg, "n:1").Properties
+	}
+	steps := []struct {
+		name string
+		in   map[string]any
+		want map[string]any
+	}{
+		{"first", map[string]any{"a": 1, "b": "x"}, map[string]any{"a": 1.0, "b": "x"}},
+		{"same text", map[string]any{"a": 1, "b": "x"}, map[string]any{"a": 1.0, "b": "x"}},
+		{"empty keeps", map[string]any{}, map[string]any{"a": 1.0, "b": "x"}},
+		{"nil keeps", nil, map[string]any{"a": 1.0, "b": "x"}},
+		{"new key", map[string]any{"c": true}, map[string]any{"a": 1.0, "b": "x", "c": true}},
+		{"null removes", map[string]any{"a": nil, "b": "x", "c": true}, map[string]any{"b": "x", "c": true}},
+		{"null text is a text", map[string]any{"b": "null", "c": true}, map[string]any{"b": "null", "c": true}},
+		{"nested patch", map[string]any{"d": map[string]any{"e": 1}}, map[string]any{"b": "null", "c": true, "d": map[string]any{"e": 1.0}}},
+	}
+	for i, st := range steps {
+		require.NoError(t, s.MergeGraph(ctx, node(st.in), fmt.Sprintf("wh-%d", i), t0), st.name)
+		assert.Equal(t, st.want, props(), st.name)
+	}
+
+	// A stored null (from a first insert) goes when the same text comes again.
+	n2 := graph.KnowledgeGraph{ClientID: "c2", KnowledgeNodes: []graph.Node{
+		{ID: "n:2", Type: "t", Label: "x", Properties: map[string]any{"a": nil, "b": 1}}}}
+	require.NoError(t, s.MergeGraph(ctx, n2, "wh-1", t0))
+	require.NoError(t, s.MergeGraph(ctx, n2, "wh-2", t0))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c2"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"b": 1.0}, nodeByID(t, cg, "n:2").Properties)
+
+	// Webhook ids of any text: appended once, the oldest dropped at 20.
+	g := graphOf("ids", 1, "x")
+	var want []string
+	for i := range 30 {
+		id := fmt.Sprintf(`wh "%d","]ü[\`, i)
+		require.NoError(t, s.MergeGraph(ctx, g, id, t0))
+		require.NoError(t, s.MergeGraph(ctx, g, id, t0), "a repeat adds nothing")
+		want = append(want, id)
+	}
+	require.NoError(t, s.MergeGraph(ctx, g, "", t0), "no webhook id adds none")
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "ids"})
+	require.NoError(t, err)
+	assert.Equal(t, want[10:], nodeByID(t, cg, "task:0").WebhookIDs)
+	for _, r := range cg.Relationships {
+		assert.Equal(t, want[10:], r.WebhookIDs, "%s-%s->%s", r.Source, r.Type, r.Target)
+	}
+}
