@@ -19,7 +19,7 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 func newMCPServer(version string) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
+		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithLogging(),                          // logging/setLevel; notifications filtered per session
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
