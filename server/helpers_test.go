@@ -16,8 +16,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 const testSecret = "test-secret-not-real"
@@ -110,4 +110,4 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.w.Write(p)
 }
 
-func signHex(secret string, body []byte) string { return webhook.SignHMAC([]byte(secret), body) }
+func signHex(secret string, body []byte) string { return testkit.SignHMAC([]byte(secret), body) }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -72,7 +73,7 @@ func TestErrorTable(t *testing.T) {
 		require.NoError(t, s.RegisterWebhookRoute("test/broken", "broken_action"))
 	})
 	sign := func(b []byte) map[string]string {
-		return map[string]string{"X-Webhook-Signature": "sha256=" + webhook.SignHMAC([]byte(testSecret), b)}
+		return map[string]string{"X-Webhook-Signature": "sha256=" + testkit.SignHMAC([]byte(testSecret), b)}
 	}
 	good := []byte(`{"client_id":"client-1","task":{"id":"t1","name":"n"}}`)
 	cases := []struct {

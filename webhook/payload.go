@@ -42,19 +42,6 @@ func CheckPayload(raw []byte) error {
 	return nil
 }
 
-// DecodePayload checks a raw webhook body (see CheckPayload) and decodes it into
-// a JSON object.
-func DecodePayload(raw []byte) (map[string]any, error) {
-	if err := CheckPayload(raw); err != nil {
-		return nil, err
-	}
-	var data map[string]any
-	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, InvalidPayload("body is not valid JSON: %v", err)
-	}
-	return data, nil
-}
-
 // ClientIDOf returns the payload's client_id: explicit when non-empty, else the
 // payload's own "client_id". A client_id that is present but not a string or
 // number is an ErrInvalidPayload; an absent one is an ErrMissingFields.

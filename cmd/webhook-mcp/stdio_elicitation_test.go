@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhook-mcp/webhook-mcp/webhook"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 )
 
 // answerer is the person in the client: it answers each elicitation with the
@@ -90,7 +90,7 @@ func TestStdioSubprocessToolsAndElicitation(t *testing.T) {
 			assert.NotEmpty(t, out["knowledge_nodes"])
 			body := `{"client_id":"client-123"}`
 			out = stdioCall(t, c, "validate_webhook_signature", map[string]any{"webhook_data": body,
-				"signature": "sha256=" + webhook.SignHMAC([]byte("stdio-test-secret"), []byte(body))})
+				"signature": "sha256=" + testkit.SignHMAC([]byte("stdio-test-secret"), []byte(body))})
 			assert.Equal(t, true, out["valid"], "the registered secret is used when none is given")
 
 			send := func() map[string]any {
