@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,23 +33,17 @@ type testEnv struct {
 	srv   *Server
 	store *store.SQLite
 	http  *httptest.Server
-	logs  *bytes.Buffer
-	logw  *syncWriter
+	logs  *testkit.LockedBuffer
 }
 
 // logText is what the server logged so far.
-func (e *testEnv) logText() string {
-	e.logw.mu.Lock()
-	defer e.logw.mu.Unlock()
-	return e.logs.String()
-}
+func (e *testEnv) logText() string { return e.logs.String() }
 
 // newTestEnv starts a server on a real SQLite file and a loopback HTTP listener.
 func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	logs := &bytes.Buffer{}
-	logw := &syncWriter{w: logs}
-	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	logs := &testkit.LockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test"})
@@ -67,10 +60,10 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 		srv.Shutdown()
 		require.NoError(t, st.Close())
 		if t.Failed() && testing.Verbose() {
-			_, _ = io.Copy(os.Stderr, logs)
+			_, _ = io.WriteString(os.Stderr, logs.String())
 		}
 	})
-	return &testEnv{srv: srv, store: st, http: hs, logs: logs, logw: logw}
+	return &testEnv{srv: srv, store: st, http: hs, logs: logs}
 }
 
 // post sends a JSON webhook and decodes the envelope.
@@ -97,17 +90,6 @@ func readFixture(t *testing.T, name string) []byte {
 	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
 	require.NoError(t, err)
 	return b
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 func signHex(secret string, body []byte) string { return testkit.SignHMAC([]byte(secret), body) }

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +20,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 )
 
 // binPath is the webhook-mcp binary built once for the subprocess tests.
@@ -54,31 +55,13 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
-// lockedBuffer collects a subprocess's stderr safely.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestStdioSubprocess(t *testing.T) {
 	t.Parallel()
 	// Hold the HTTP port so that stdio mode must warn and keep serving.
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()
-	stderr := &lockedBuffer{}
+	stderr := &testkit.LockedBuffer{}
 	env := []string{"DATA_DIR=" + t.TempDir(), "HTTP_ADDR=" + busy.Addr().String(), "LOG_LEVEL=debug"}
 	c, err := client.NewStdioMCPClientWithOptions(binPath, env, []string{"stdio"},
 		transport.WithCommandStderrWriter(stderr))
@@ -108,12 +91,12 @@ func TestStdioSubprocess(t *testing.T) {
 }
 
 // startServe runs `webhook-mcp serve` and waits until /healthz answers.
-func startServe(t *testing.T, env []string) (*exec.Cmd, string, *lockedBuffer) {
+func startServe(t *testing.T, env []string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(binPath, "serve")
 	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR="+addr)...)
-	stderr := &lockedBuffer{}
+	stderr := &testkit.LockedBuffer{}
 	cmd.Stderr = stderr
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
