@@ -83,7 +83,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
 	cfg.ApprovalToken = "approval-test-token"
-	e := newTestEnv(t, cfg)
+	e := newDrivenEnv(t, cfg)
 	rec := &recorder{}
 	rcv := httptest.NewServer(rec)
 	t.Cleanup(rcv.Close)
@@ -103,6 +103,8 @@ func TestApprovalRoundTrip(t *testing.T) {
 
 		code, out := decide(t, e, id, "approve", cfg.ApprovalToken, "looks right")
 		require.Equal(t, http.StatusOK, code, "%v", out)
+		assert.Empty(t, rec.received(), "approving queues the send; the worker makes it")
+		require.Equal(t, 1, e.runWorker(t))
 		st := waitState(t, c, id, "delivered")
 		assert.Equal(t, "api", st.DecidedBy)
 		assert.Equal(t, "looks right", st.Reason)
@@ -118,7 +120,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		code, out = decide(t, e, id, "approve", cfg.ApprovalToken, "again")
 		assert.Equal(t, http.StatusConflict, code)
 		assert.Equal(t, "conflict", out["error"].(map[string]any)["code"])
-		time.Sleep(100 * time.Millisecond)
+		e.assertNothingDue(t)
 		assert.Len(t, rec.received(), 1, "re-approving sends nothing")
 	})
 
@@ -130,8 +132,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		st := waitState(t, c, id, "rejected")
 		assert.Equal(t, "not this one", st.Reason)
 		assert.Nil(t, st.Delivery)
-		e.srv.Approvals().Kick()
-		time.Sleep(100 * time.Millisecond)
+		e.assertNothingDue(t)
 		assert.Len(t, rec.received(), before)
 	})
 

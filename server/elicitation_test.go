@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -84,7 +83,7 @@ func TestElicitationDecidesInTheClient(t *testing.T) {
 				t.Parallel()
 				cfg := testConfig()
 				cfg.ApprovalElicitation = true
-				e := newTestEnv(t, cfg)
+				e := newDrivenEnv(t, cfg)
 				rec := &recorder{}
 				rcv := httptest.NewServer(rec)
 				t.Cleanup(rcv.Close)
@@ -98,6 +97,7 @@ func TestElicitationDecidesInTheClient(t *testing.T) {
 				data := map[string]any{"client_id": "client-123", "summary": "done"}
 				out := sendForApproval(t, c, rcv.URL, data)
 				assert.Equal(t, "approved", out.Status)
+				require.Equal(t, 1, e.runWorker(t), "the approved request is sent")
 				st := waitState(t, c, out.ApprovalID, "delivered")
 				assert.Equal(t, "mcp-client:webhook-mcp-test", st.DecidedBy)
 				assert.Equal(t, "checked with the client", st.Reason)
@@ -129,8 +129,7 @@ func TestElicitationDecidesInTheClient(t *testing.T) {
 					assert.Equal(t, "mcp-client:webhook-mcp-test", st.DecidedBy)
 					assert.Equal(t, tc.want, st.Reason)
 				}
-				e.srv.Approvals().Kick()
-				time.Sleep(50 * time.Millisecond)
+				e.assertNothingDue(t)
 				assert.Len(t, rec.received(), 1, "nothing rejected is sent")
 			})
 		}
