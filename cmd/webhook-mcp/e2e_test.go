@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,16 +44,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
 }
 
 func TestStdioSubprocess(t *testing.T) {
@@ -90,18 +81,31 @@ func TestStdioSubprocess(t *testing.T) {
 		5*time.Second, 20*time.Millisecond, "stderr: %s", stderr.String())
 }
 
-// startServe runs `webhook-mcp serve` and waits until /healthz answers.
+// listeningAddr matches the line a server logs once it listens (text format).
+var listeningAddr = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
+
+// startServe runs `webhook-mcp serve` on HTTP_ADDR=127.0.0.1:0, so the kernel
+// picks a free port while the child binds it, reads the address back from the
+// child's log, and waits until /healthz answers there. env must leave LOG_LEVEL
+// at info or debug: the address is an info line.
 func startServe(t *testing.T, env []string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
-	addr := freeAddr(t)
 	cmd := exec.Command(binPath, "serve")
-	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR="+addr)...)
+	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")...)
 	stderr := &testkit.LockedBuffer{}
 	cmd.Stderr = stderr
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	var addr string
+	require.Eventually(t, func() bool {
+		m := listeningAddr.FindStringSubmatch(stderr.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 15*time.Second, 20*time.Millisecond, "server logged no listening address: %s", stderr.String())
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(base + "/healthz")
