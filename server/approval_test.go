@@ -175,7 +175,7 @@ func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	}
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "book_invoice", Title: "Book invoice", Description: "Books an invoice.",
-			Annotations: tools.Annotations{Idempotent: true}},
+			Annotations: tools.WriteLocalIdempotent()},
 			func(_ context.Context, inv tools.Invocation, in invoice) (booked, error) {
 				return booked{ClientID: in.WebhookData.ClientID, Cents: int64(in.WebhookData.Amount * 100),
 					Source: inv.Source, Amount: in.WebhookData.Amount}, nil

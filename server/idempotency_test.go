@@ -74,7 +74,7 @@ func TestRepeatWhileInProgressIs409(t *testing.T) {
 	started := make(chan struct{}, 1)
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "blocking", Description: "waits for the test",
-			Annotations: tools.Annotations{Idempotent: true}},
+			Annotations: tools.WriteLocalIdempotent()},
 			func(ctx context.Context, _ tools.Invocation, _ struct{}) (map[string]bool, error) {
 				started <- struct{}{}
 				select {

@@ -57,13 +57,13 @@ func TestErrorTable(t *testing.T) {
 	cfg.MakeComWebhookSecret = []string{testSecret}
 	e := newTestEnv(t, cfg, func(s *Server) {
 		slow := tools.Define(tools.Spec{Name: "slow_action", Description: "sleeps past the deadline",
-			Annotations: tools.Annotations{ReadOnly: true}},
+			Annotations: tools.ReadOnlyLocal()},
 			func(ctx context.Context, _ tools.Invocation, _ struct{}) (struct{}, error) {
 				<-ctx.Done()
 				return struct{}{}, ctx.Err()
 			})
 		broken := tools.Define(tools.Spec{Name: "broken_action", Description: "fails inside",
-			Annotations: tools.Annotations{ReadOnly: true}},
+			Annotations: tools.ReadOnlyLocal()},
 			func(context.Context, tools.Invocation, struct{}) (struct{}, error) {
 				return struct{}{}, assert.AnError
 			})

@@ -51,7 +51,7 @@ func getApprovalStatus(d Deps) Action {
 		Description: "Read the state of an approval request created by send_webhook_response: pending, approved, " +
 			"delivering, delivered, failed, rejected or expired, with who decided, their reason, the delivery " +
 			"result and the audit trail. Read-only: a model cannot approve or reject.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ApprovalStatusInput) (ApprovalStatus, error) {
 		if in.ApprovalID == "" {
 			return ApprovalStatus{}, webhook.MissingFields("approval_id")

@@ -28,7 +28,7 @@ func listWebhookEvents(d Deps) Action {
 		Description: "List recent entries of the inbox: every webhook received and every tool call, newest first, " +
 			"with id, source, route or tool, client_id, received_at, state (received, processed, failed), error and " +
 			"duration; raw bodies are not included. Page back with before. Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ListEventsInput) (ListEventsOutput, error) {
 		f := webhook.EventFilter{ClientID: in.ClientID, Source: in.Source, State: webhook.EventState(in.State)}
 		switch f.State {

@@ -78,6 +78,9 @@ func (r *Registry) Register(actions ...Action) error {
 	defer r.mu.Unlock()
 	for _, a := range actions {
 		name := a.Spec().Name
+		if !a.Spec().Annotations.set {
+			return fmt.Errorf("register %s: %w", name, ErrNoAnnotations)
+		}
 		if _, dup := r.actions[name]; dup {
 			return fmt.Errorf("register %s: %w", name, ErrDuplicateAction)
 		}
