@@ -59,6 +59,9 @@ var (
 	// ErrConflict means the request is not in a state that allows the transition
 	// (already decided, expired, or claimed by another worker).
 	ErrConflict = errors.New("approval state conflict")
+	// ErrInvalidTransition means a transition the state machine does not have
+	// (pending → delivered, say): stores refuse it whatever the current state.
+	ErrInvalidTransition = errors.New("transition not in the approval state machine")
 )
 
 // ConflictError says which state blocked a transition.

@@ -162,10 +162,8 @@ func TestApprovalRoundTrip(t *testing.T) {
 func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	t.Parallel()
 	type invoice struct {
-		WebhookData struct {
-			ClientID string  `json:"client_id"`
-			Amount   float64 `json:"amount"`
-		} `json:"webhook_data"`
+		ClientID string  `json:"client_id"`
+		Amount   float64 `json:"amount"`
 	}
 	type booked struct {
 		ClientID string  `json:"client_id"`
@@ -176,9 +174,12 @@ func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "book_invoice", Title: "Book invoice", Description: "Books an invoice.",
 			Annotations: tools.WriteLocalIdempotent()},
-			func(_ context.Context, inv tools.Invocation, in invoice) (booked, error) {
-				return booked{ClientID: in.WebhookData.ClientID, Cents: int64(in.WebhookData.Amount * 100),
-					Source: inv.Source, Amount: in.WebhookData.Amount}, nil
+			func(_ context.Context, inv tools.Invocation, _ struct{}) (booked, error) {
+				in, err := tools.PayloadAs[invoice](inv) // the route's body, decoded once by the server
+				if err != nil {
+					return booked{}, err
+				}
+				return booked{ClientID: in.ClientID, Cents: int64(in.Amount * 100), Source: inv.Source, Amount: in.Amount}, nil
 			})
 		require.NoError(t, s.RegisterAction(a))
 		require.NoError(t, s.RegisterWebhookRoute("billing/invoices", "book_invoice"))

@@ -31,6 +31,8 @@ var statusOf = map[string]int{
 	tools.CodeNotFound:           http.StatusNotFound,
 	codeMethodNotAllowed:         http.StatusMethodNotAllowed,
 	webhook.CodeInProgress:       http.StatusConflict,
+	webhook.CodeKeyReused:        http.StatusUnprocessableEntity,
+	webhook.CodeStoreUnavailable: http.StatusServiceUnavailable,
 	tools.CodeConflict:           http.StatusConflict,
 	codeTooLarge:                 http.StatusRequestEntityTooLarge,
 	codeUnsupportedMedia:         http.StatusUnsupportedMediaType,
@@ -67,14 +69,21 @@ func errorBodyOf(err error) (int, ErrorBody) {
 	}
 	body := ErrorBody{Code: code, Message: err.Error()}
 	var ve *webhook.ValidationError
-	if errors.As(err, &ve) {
+	var se *webhook.StoredError
+	switch {
+	case errors.As(err, &ve):
 		body.Message, body.Fields = ve.Message, ve.Fields
+	case errors.As(err, &se):
+		body.Message, body.Fields = se.Message, se.Fields
 	}
-	if !tools.IsUserError(err) && code != webhook.CodeTimeout {
+	if !tools.IsUserError(err) {
 		body.Message = "internal error while processing; the server log has the details under this webhook_id"
 	}
-	if code == webhook.CodeTimeout {
+	switch code {
+	case webhook.CodeTimeout:
 		body.Message = "processing did not finish within WEBHOOK_TIMEOUT_SECONDS"
+	case webhook.CodeStoreUnavailable:
+		body.Message = "the store cannot commit right now; nothing was recorded, retry"
 	}
 	return status, body
 }

@@ -50,7 +50,7 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: name, Requester: requesterOf(ctx)},
 		})
 		if err != nil {
-			return toolError(out.WebhookID, err), nil
+			return toolError(out.CallID, err), nil
 		}
 		if confirm && clientCanElicit(ctx) {
 			if res := s.askToConfirm(ctx, out.Result); res != nil {
@@ -73,7 +73,7 @@ func toolError(webhookID string, err error) *mcp.CallToolResult {
 		text += " (fields: " + string(b) + ")"
 	}
 	if webhookID != "" {
-		text += " [webhook_id " + webhookID + "]"
+		text += " [call_id " + webhookID + "]"
 	}
 	res := mcp.NewToolResultError(text)
 	return res

@@ -41,6 +41,18 @@ func OutboundGated() Annotations {
 	return Annotations{openWorld: true, set: true}
 }
 
+// ReadOnly reports whether the action only reads.
+func (a Annotations) ReadOnly() bool { return a.readOnly }
+
+// Destructive reports whether the action may delete or overwrite.
+func (a Annotations) Destructive() bool { return a.destructive }
+
+// Idempotent reports whether repeating a call changes nothing more.
+func (a Annotations) Idempotent() bool { return a.idempotent }
+
+// OpenWorld reports whether the action reaches outside this server.
+func (a Annotations) OpenWorld() bool { return a.openWorld }
+
 // tool returns the annotations as mcp-go's, every hint set explicitly.
 func (a Annotations) tool(title string) mcp.ToolAnnotation {
 	return mcp.ToolAnnotation{

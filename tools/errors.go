@@ -19,7 +19,7 @@ const (
 // server-side failure whose details stay in the log.
 var userCodes = map[string]bool{
 	webhook.CodeInvalidPayload: true, webhook.CodeMissingFields: true, webhook.CodeInvalidSignature: true,
-	webhook.CodeInvalidArgument: true, webhook.CodeInProgress: true, CodeNotFound: true, CodeConflict: true,
+	webhook.CodeInvalidArgument: true, webhook.CodeInProgress: true, webhook.CodeKeyReused: true, CodeNotFound: true, CodeConflict: true,
 	CodeUnknownAction: true,
 }
 
@@ -37,6 +37,10 @@ func ErrorCode(err error) string {
 		return se.Code
 	case errors.Is(err, webhook.ErrInProgress):
 		return webhook.CodeInProgress
+	case errors.Is(err, webhook.ErrKeyReused):
+		return webhook.CodeKeyReused
+	case errors.Is(err, webhook.ErrStoreUnavailable):
+		return webhook.CodeStoreUnavailable
 	case errors.Is(err, context.DeadlineExceeded):
 		return webhook.CodeTimeout
 	case errors.Is(err, approval.ErrNotFound), errors.Is(err, webhook.ErrNotFound):

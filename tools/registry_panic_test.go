@@ -20,7 +20,7 @@ import (
 // TestCallSurvivesAPanickingAction calls an action that panics through the
 // registry on a real SQLite inbox: the caller gets processing_error, the
 // process and the registry keep working, the call is recorded as failed with
-// the panic in its message (and in the log, under its webhook id), and the
+// the panic in its message (and in the log, under its call id), and the
 // idempotency key is released so a retry runs again.
 func TestCallSurvivesAPanickingAction(t *testing.T) {
 	t.Parallel()
@@ -29,7 +29,7 @@ func TestCallSurvivesAPanickingAction(t *testing.T) {
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, st.Close()) })
-	reg := tools.NewRegistry(tools.Config{Inbox: st, Timeout: 5 * time.Second, IdempotencyWindow: time.Hour, Logger: logger})
+	reg := tools.NewRegistry(tools.Config{Inbox: st, Timeout: 5 * time.Second, Logger: logger})
 
 	type in struct {
 		ClientID string `json:"client_id"`
@@ -48,23 +48,23 @@ func TestCallSurvivesAPanickingAction(t *testing.T) {
 
 	call := func(action string) (tools.Outcome, error) {
 		return reg.Call(context.Background(), tools.Request{Action: action, IdempotencyKey: "key-" + action,
-			Input:      json.RawMessage(`{"client_id":"c-panic"}`),
+			KeyWindow: time.Hour, Input: json.RawMessage(`{"client_id":"c-panic"}`),
 			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: action}})
 	}
 	out, err := call("explode")
 	require.Error(t, err)
 	assert.Equal(t, webhook.CodeProcessingError, tools.ErrorCode(err))
 	assert.False(t, tools.IsUserError(err), "a panic is the server's failure, not the caller's")
-	require.NotEmpty(t, out.WebhookID)
+	require.NotEmpty(t, out.CallID)
 
 	evs, err := st.ListEvents(context.Background(), webhook.EventFilter{ClientID: "c-panic"})
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
-	assert.Equal(t, out.WebhookID, evs[0].ID)
+	assert.Equal(t, out.CallID, evs[0].ID)
 	assert.Equal(t, webhook.StateFailed, evs[0].State)
 	assert.Equal(t, webhook.CodeProcessingError, evs[0].ErrorCode)
 	assert.Contains(t, evs[0].ErrorMessage, "boom in the action")
-	assert.Contains(t, logs.String(), "webhook_id="+out.WebhookID)
+	assert.Contains(t, logs.String(), "call_id="+out.CallID)
 	assert.Contains(t, logs.String(), "level=ERROR msg=\"call failed\"")
 
 	// The process, and the registry, go on: another action runs, and a retry
@@ -75,6 +75,6 @@ func TestCallSurvivesAPanickingAction(t *testing.T) {
 	again, err := call("explode")
 	assert.Equal(t, webhook.CodeProcessingError, tools.ErrorCode(err))
 	assert.False(t, again.Replayed)
-	assert.NotEqual(t, out.WebhookID, again.WebhookID)
+	assert.NotEqual(t, out.CallID, again.CallID)
 	assert.EqualValues(t, 2, runs.Load())
 }

@@ -14,6 +14,8 @@ const (
 	CodeInvalidArgument  = "invalid_argument"
 	CodeTimeout          = "timeout"
 	CodeInProgress       = "in_progress"
+	CodeKeyReused        = "idempotency_key_reused"
+	CodeStoreUnavailable = "store_unavailable"
 	CodeProcessingError  = "processing_error"
 )
 
@@ -29,6 +31,11 @@ var (
 	ErrInvalidArgument = errors.New("invalid argument")
 	// ErrInProgress means the same webhook (by idempotency key) is still being processed.
 	ErrInProgress = errors.New("request with this idempotency key is still being processed")
+	// ErrKeyReused means an idempotency key already used for another body.
+	ErrKeyReused = errors.New("this idempotency key was already used with a different body")
+	// ErrStoreUnavailable means the store could not commit; nothing was recorded
+	// and a retry is safe.
+	ErrStoreUnavailable = errors.New("the store cannot commit right now; retry")
 	// ErrNotFound means the requested record does not exist.
 	ErrNotFound = errors.New("not found")
 )
@@ -72,6 +79,7 @@ func InvalidArgument(field, format string, args ...any) error {
 type StoredError struct {
 	Code    string
 	Message string
+	Fields  []string // the fields a stored validation failure named
 }
 
 // Error implements error.
