@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 )
 
@@ -69,12 +70,12 @@ func requestApproval(t *testing.T, c *client.Client, url string, data map[string
 	return pending.ApprovalID
 }
 
-func waitState(t *testing.T, c *client.Client, id, want string) tools.ApprovalStatus {
+func waitState(t *testing.T, c *client.Client, id, want string) api.Approval {
 	t.Helper()
-	var st tools.ApprovalStatus
+	var st api.Approval
 	require.Eventually(t, func() bool {
 		res := callTool(t, c, "get_approval_status", map[string]any{"approval_id": id}, &st)
-		return !res.IsError && string(st.State) == want
+		return !res.IsError && st.State == want
 	}, 10*time.Second, 20*time.Millisecond, "approval %s never became %s (last %s)", id, want, st.State)
 	return st
 }
@@ -149,9 +150,9 @@ func TestApprovalRoundTrip(t *testing.T) {
 		resp, err := e.http.Client().Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
-		var st tools.ApprovalStatus
+		var st api.Approval
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
-		assert.Equal(t, "pending", string(st.State))
+		assert.Equal(t, "pending", st.State)
 		require.Len(t, st.Events, 1)
 		assert.Equal(t, "mcp-client:webhook-mcp-test", st.RequestedBy)
 	})

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 )
@@ -119,7 +120,7 @@ func (e *testEnv) assertNothingDue(t *testing.T) {
 }
 
 // post sends a JSON webhook and decodes the envelope.
-func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[string]string) (*http.Response, Envelope) {
+func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[string]string) (*http.Response, api.Envelope) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, bytes.NewReader(body))
 	require.NoError(t, err)
@@ -130,7 +131,7 @@ func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[strin
 	resp, err := e.http.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	var env Envelope
+	var env api.Envelope
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &env), "body: %s", raw)

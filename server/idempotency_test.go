@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -109,7 +110,7 @@ func TestRepeatWhileInProgressIs409(t *testing.T) {
 	body := []byte(`{"client_id":"c-409"}`)
 	var wg sync.WaitGroup
 	var first *http.Response
-	var firstEnv Envelope
+	var firstEnv api.Envelope
 	wg.Add(1)
 	go func() { defer wg.Done(); first, firstEnv = e.post(t, "/api/webhook/test/blocking", body, nil) }()
 	<-started

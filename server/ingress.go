@@ -9,12 +9,6 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// codeRateLimited and codeForbidden are the HTTP-only codes of ingress checks.
-const (
-	codeRateLimited = "rate_limited"
-	codeForbidden   = "forbidden"
-)
-
 // initIngress sets up what guards the endpoints: API keys from the
 // configuration, rate limiters, the Origin/Host policy and the metrics.
 func (s *Server) initIngress() {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -27,20 +28,20 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.metrics.webhook(source, routeLabel, rec.status, time.Since(start)) }()
 	route, ok := s.route(r.PathValue("source"), r.PathValue("route"))
 	if !ok {
-		writeError(w, webhookID, codeUnknownRoute, "no webhook route is registered at "+r.URL.Path)
+		writeError(w, webhookID, api.CodeUnknownRoute, "no webhook route is registered at "+r.URL.Path)
 		return
 	}
 	source, routeLabel = route.Source, route.Name
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, webhookID, codeMethodNotAllowed, "use POST for webhooks")
+		writeError(w, webhookID, api.CodeMethodNotAllowed, "use POST for webhooks")
 		return
 	}
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
 	if s.draining.Load() {
 		w.Header().Set("Retry-After", "5")
-		writeError(w, webhookID, codeShuttingDown, "the server is shutting down; retry shortly")
+		writeError(w, webhookID, api.CodeShuttingDown, "the server is shutting down; retry shortly")
 		return
 	}
 	if !s.rateLimit(w, r, webhookID, route.Source) {
@@ -51,7 +52,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("webhook_id", webhookID, "route", route.ID)
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		s.counters.failed.Add(1)
-		writeError(w, webhookID, codeUnsupportedMedia, "Content-Type must be application/json")
+		writeError(w, webhookID, api.CodeUnsupportedMedia, "Content-Type must be application/json")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
@@ -59,16 +60,16 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		s.counters.failed.Add(1)
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeError(w, webhookID, codeTooLarge, "body is larger than MAX_BODY_BYTES")
+			writeError(w, webhookID, api.CodePayloadTooLarge, "body is larger than MAX_BODY_BYTES")
 			return
 		}
-		writeError(w, webhookID, webhook.CodeInvalidPayload, "could not read the body")
+		writeError(w, webhookID, api.CodeInvalidPayload, "could not read the body")
 		return
 	}
 	scheme, err := s.checkSignature(route.Source, r.Header, body)
 	if err != nil {
 		s.counters.failed.Add(1)
-		log.WarnContext(r.Context(), "webhook rejected", "code", webhook.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
+		log.WarnContext(r.Context(), "webhook rejected", "code", api.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
 		s.writeCallError(w, webhookID, err)
 		return
 	}
@@ -116,7 +117,7 @@ func (s *Server) writeCallError(w http.ResponseWriter, webhookID string, err err
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
-	writeJSON(w, status, Envelope{WebhookID: webhookID, Status: "error", Error: &body})
+	writeJSON(w, status, api.Envelope{WebhookID: webhookID, Status: api.StatusError, Error: &body})
 }
 
 // idempotencyKey names a webhook for repeats, and says how long a repeat is

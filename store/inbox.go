@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -23,9 +24,6 @@ const (
 const eventCols = `id, idempotency_key, kind, source, route, client_id, received_at, headers,
 	state, result, error_code, error_message, duration_ms, completed_at, body_sha256, error_fields,
 	owner, deadline`
-
-// abandonedMessage is what an abandoned entry says of itself.
-const abandonedMessage = "the call ended without completing (process stopped, caller gone or store failure); a repeat runs again"
 
 // BeginEvent records ev in flight unless a live entry holds its key; see
 // webhook.Inbox. The check and the insert run atomically inside the single
@@ -106,12 +104,12 @@ func (s *SQLite) liveEntry(ctx context.Context, tx *wtx, ev webhook.InboxEvent, 
 		return &e, nil
 	}
 	_, err = tx.ExecContext(ctx, abandonQuery+` WHERE id = ? AND state = ?`,
-		abandonedMessage, encTime(now), e.ID, string(webhook.StateReceived))
+		api.Message(api.CodeAbandoned), encTime(now), e.ID, string(webhook.StateReceived))
 	return nil, err
 }
 
 // abandonQuery marks entries failed as abandoned and releases their keys.
-const abandonQuery = `UPDATE inbox_events SET state = 'failed', error_code = '` + webhook.CodeAbandoned + `',
+const abandonQuery = `UPDATE inbox_events SET state = 'failed', error_code = '` + api.CodeAbandoned + `',
 	error_message = ?, completed_at = ?, idempotency_key = NULL, deadline = NULL`
 
 // AbandonInFlight abandons every in-flight entry not owned by owner.
@@ -120,7 +118,7 @@ func (s *SQLite) AbandonInFlight(ctx context.Context, owner string) (int64, erro
 	err := s.writer.do(ctx, func(ctx context.Context, tx *wtx) error {
 		// The literal state lets SQLite use the partial index of in-flight rows.
 		res, err := tx.ExecContext(ctx, abandonQuery+` WHERE state = 'received' AND owner <> ?`,
-			abandonedMessage, encTime(s.now()), owner)
+			api.Message(api.CodeAbandoned), encTime(s.now()), owner)
 		if err != nil {
 			return err
 		}

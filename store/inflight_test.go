@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -47,7 +48,7 @@ func TestInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T) {
 		byID[e.ID] = e
 	}
 	assert.Equal(t, webhook.StateFailed, byID["f1"].State)
-	assert.Equal(t, webhook.CodeAbandoned, byID["f1"].ErrorCode)
+	assert.Equal(t, api.CodeAbandoned, byID["f1"].ErrorCode)
 	assert.Empty(t, byID["f1"].IdempotencyKey, "its key is released")
 	assert.Equal(t, webhook.StateReceived, byID["f3"].State)
 	assert.NotContains(t, byID, "f2")

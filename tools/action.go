@@ -215,7 +215,7 @@ func decodeInput[In any](input json.RawMessage) (In, error) {
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return in, webhook.InvalidArgument(strings.Trim(name, `"`), "unknown argument %s: the tool's input schema does not name it", name)
 		}
-		return in, webhook.InvalidPayload("arguments do not match the tool's input schema: %v", err)
+		return in, inputError(err)
 	}
 	return in, nil
 }

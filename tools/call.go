@@ -145,11 +145,10 @@ func (c *call) complete(res Result, callErr error, d time.Duration) (Outcome, we
 		out.Result, callErr = encodeOutput(res.Output)
 	}
 	if callErr != nil {
-		comp.State, comp.ErrorCode, comp.ErrorMessage = webhook.StateFailed, ErrorCode(callErr), callErr.Error()
-		var ve *webhook.ValidationError
-		if errors.As(callErr, &ve) {
-			comp.ErrorMessage, comp.ErrorFields = ve.Message, ve.Fields
-		}
+		// The record keeps what a caller may see (list_webhook_events shows it);
+		// the Go error text is in the log under the call id.
+		e := ErrorOf(callErr)
+		comp.State, comp.ErrorCode, comp.ErrorMessage, comp.ErrorFields = webhook.StateFailed, e.Code, e.Message, e.Fields
 		comp.ReleaseKey = !IsUserError(callErr) // a retry after a server-side failure runs again
 		return Outcome{CallID: c.inv.CallID}, comp, callErr
 	}

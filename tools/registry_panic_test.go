@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/tools"
@@ -19,9 +20,9 @@ import (
 
 // TestCallSurvivesAPanickingAction calls an action that panics through the
 // registry on a real SQLite inbox: the caller gets processing_error, the
-// process and the registry keep working, the call is recorded as failed with
-// the panic in its message (and in the log, under its call id), and the
-// idempotency key is released so a retry runs again.
+// process and the registry keep working, the call is recorded as failed (the
+// panic itself only in the log, under the call id), and the idempotency key is
+// released so a retry runs again.
 func TestCallSurvivesAPanickingAction(t *testing.T) {
 	t.Parallel()
 	logs := &testkit.LockedBuffer{}
@@ -53,7 +54,7 @@ func TestCallSurvivesAPanickingAction(t *testing.T) {
 	}
 	out, err := call("explode")
 	require.Error(t, err)
-	assert.Equal(t, webhook.CodeProcessingError, tools.ErrorCode(err))
+	assert.Equal(t, api.CodeProcessingError, tools.ErrorCode(err))
 	assert.False(t, tools.IsUserError(err), "a panic is the server's failure, not the caller's")
 	require.NotEmpty(t, out.CallID)
 
@@ -62,10 +63,10 @@ func TestCallSurvivesAPanickingAction(t *testing.T) {
 	require.Len(t, evs, 1)
 	assert.Equal(t, out.CallID, evs[0].ID)
 	assert.Equal(t, webhook.StateFailed, evs[0].State)
-	assert.Equal(t, webhook.CodeProcessingError, evs[0].ErrorCode)
-	assert.Contains(t, evs[0].ErrorMessage, "boom in the action")
-	assert.Contains(t, logs.String(), "call_id="+out.CallID)
-	assert.Contains(t, logs.String(), "level=ERROR msg=\"call failed\"")
+	assert.Equal(t, api.CodeProcessingError, evs[0].ErrorCode)
+	assert.Equal(t, api.Message(api.CodeProcessingError), evs[0].ErrorMessage, "no Go error text in the record")
+	assert.Contains(t, logs.String(), "level=ERROR msg=\"call failed\" call_id="+out.CallID)
+	assert.Contains(t, logs.String(), "boom in the action")
 
 	// The process, and the registry, go on: another action runs, and a retry
 	// of the failed call runs again instead of replaying the failure.
@@ -73,7 +74,7 @@ func TestCallSurvivesAPanickingAction(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"client_id":"c-panic"}`, string(res.Result))
 	again, err := call("explode")
-	assert.Equal(t, webhook.CodeProcessingError, tools.ErrorCode(err))
+	assert.Equal(t, api.CodeProcessingError, tools.ErrorCode(err))
 	assert.False(t, again.Replayed)
 	assert.NotEqual(t, out.CallID, again.CallID)
 	assert.EqualValues(t, 2, runs.Load())

@@ -115,7 +115,3 @@ type Inbox interface {
 	// PruneEvents deletes entries received before t and returns how many.
 	PruneEvents(ctx context.Context, before time.Time) (int64, error)
 }
-
-// CodeAbandoned is the error code of an in-flight entry whose call ended
-// without completing (its process died, or its completion could not be written).
-const CodeAbandoned = "abandoned"

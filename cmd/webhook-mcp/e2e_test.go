@@ -90,6 +90,11 @@ var listeningAddr = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
 // at info or debug: the address is an info line.
 func startServe(t *testing.T, env []string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
+	for _, kv := range env {
+		if lvl, ok := strings.CutPrefix(kv, "LOG_LEVEL="); ok && lvl != "info" && lvl != "debug" {
+			t.Fatalf("startServe reads the listening address from the info log: drop %s", kv)
+		}
+	}
 	cmd := exec.Command(binPath, "serve")
 	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")...)
 	stderr := &testkit.LockedBuffer{}
