@@ -107,7 +107,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		assert.Empty(t, rec.received(), "approving queues the send; the worker makes it")
 		require.Equal(t, 1, e.runWorker(t))
 		st := waitState(t, c, id, "delivered")
-		assert.Equal(t, "api", st.DecidedBy)
+		assert.Equal(t, "token:approval (api)", st.DecidedBy)
 		assert.Equal(t, "looks right", st.Reason)
 		require.NotNil(t, st.Delivery)
 		assert.Equal(t, 200, st.Delivery.StatusCode)
@@ -154,7 +154,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
 		assert.Equal(t, "pending", st.State)
 		require.Len(t, st.Events, 1)
-		assert.Equal(t, "mcp-client:webhook-mcp-test", st.RequestedBy)
+		assert.Equal(t, "anonymous (mcp-client:webhook-mcp-test)", st.RequestedBy)
 	})
 }
 

@@ -115,7 +115,7 @@ func TestBrowserApproveDelivers(t *testing.T) {
 
 	require.Equal(t, 1, e.runWorker(t))
 	st := waitState(t, c, id, "delivered")
-	assert.Equal(t, "reviewer:web", st.DecidedBy)
+	assert.Equal(t, "token:approval (web)", st.DecidedBy)
 	assert.Equal(t, "checked with the account manager", st.Reason)
 	got := rec.received()
 	require.Len(t, got, 1)
@@ -135,7 +135,7 @@ func TestBrowserRejectSendsNothing(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(".notice")),
 	))
 	st := waitState(t, c, id, "rejected")
-	assert.Equal(t, "reviewer:web", st.DecidedBy)
+	assert.Equal(t, "token:approval (web)", st.DecidedBy)
 	assert.Equal(t, "wrong client", st.Reason)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(e.http.URL+"/approvals/history"),

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -283,4 +284,21 @@ func TestRefusedTargetIsAToolErrorBeforeAnyApproval(t *testing.T) {
 	list, err := d.srv.Approvals().List(context.Background(), approval.Filter{})
 	require.NoError(t, err)
 	assert.Empty(t, list, "no approval was created for a refused target")
+}
+
+// TestResponseTypeMustBeAToken: a response_type that could break the
+// X-Response-Type header is refused when the request is made, and no approval
+// exists for it.
+func TestResponseTypeMustBeAToken(t *testing.T) {
+	t.Parallel()
+	d := newDeliveryEnv(t, testConfig())
+	for _, bad := range []string{"update\r\nX-Injected: yes", "update\nX: y", "two words", "a:b"} {
+		res := callTool(t, d.c, "send_webhook_response", map[string]any{"response_url": "http://127.0.0.1:9/x",
+			"response_data": map[string]any{"a": 1}, "response_type": bad}, nil)
+		require.True(t, res.IsError, "%q", bad)
+		assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "invalid_argument", "%q", bad)
+	}
+	list, err := d.srv.Approvals().List(context.Background(), approval.Filter{})
+	require.NoError(t, err)
+	assert.Empty(t, list, "nothing was created")
 }

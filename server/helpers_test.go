@@ -27,7 +27,7 @@ const testSecret = "test-secret-not-real"
 func testConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:0", ValidationEnabled: true, TimeoutSeconds: 5, MaxBodyBytes: 1 << 20,
 		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute, InboxRetention: 720 * time.Hour,
-		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
+		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"}, ApprovalSelfApprove: true,
 		DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m"}
 }
 

@@ -52,9 +52,11 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 		if err != nil {
 			return toolError(out.CallID, err), nil
 		}
-		if confirm && clientCanElicit(ctx) {
-			if res := s.askToConfirm(ctx, out.Result); res != nil {
-				return res, nil
+		if confirm && s.mayDecideInClient(ctx) {
+			if route := elicitRouteOf(ctx); route != elicitNone {
+				if res := s.askToConfirm(ctx, route, out.Result); res != nil {
+					return res, nil
+				}
 			}
 		}
 		return &mcp.CallToolResult{
@@ -95,8 +97,14 @@ func argumentsOf(req mcp.CallToolRequest) (json.RawMessage, error) {
 	}
 }
 
-// requesterOf names the MCP client that made the request.
+// requesterOf is the actor string of the MCP request: the authenticated
+// principal, labelled with the client's self-declared name.
 func requesterOf(ctx context.Context) string {
+	return PrincipalFrom(ctx).Actor(clientLabel(ctx))
+}
+
+// clientLabel is "mcp-client:<name>" with the name the client declared.
+func clientLabel(ctx context.Context) string {
 	name := ""
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.ClientInfo != nil {
 		name = info.ClientInfo.Name

@@ -40,7 +40,7 @@ type Invocation struct {
 	Kind       string // webhook.KindWebhook or webhook.KindTool
 	Source     string // webhook source route id (e.g. make.com_chatgpt_clients) or "mcp"
 	Route      string // route path for webhooks, tool name for tool calls
-	Requester  string // "mcp-client:<name>" or "webhook:<source>"
+	Requester  string // actor: "<principal> (mcp-client:<name>)" or "webhook:<source>" (see approval.Actor)
 	ReceivedAt time.Time
 	// Payload is a webhook body the route has already decoded (numbers as
 	// json.Number): actions fed by a route use it instead of decoding again.

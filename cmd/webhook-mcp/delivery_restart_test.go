@@ -121,9 +121,16 @@ type deliveryView struct {
 
 func getDelivery(t *testing.T, base, id string) deliveryView {
 	t.Helper()
+	return getDeliveryWith(t, base, id, "restart-test-token")
+}
+
+// getDeliveryWith reads GET /api/deliveries/{id} with token; a failed request
+// reads as the zero view.
+func getDeliveryWith(t *testing.T, base, id, token string) deliveryView {
+	t.Helper()
 	var st deliveryView
 	r, _ := http.NewRequest(http.MethodGet, base+"/api/deliveries/"+id, nil)
-	r.Header.Set("Authorization", "Bearer restart-test-token")
+	r.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		return st

@@ -115,7 +115,7 @@ func TestStdioSubprocessToolsAndElicitation(t *testing.T) {
 			id := out["approval_id"].(string)
 			delivered(id)
 			st := stdioCall(t, c, "get_approval_status", map[string]any{"approval_id": id})
-			assert.Equal(t, "mcp-client:stdio-person", st["decided_by"])
+			assert.Equal(t, "local (mcp-client:stdio-person)", st["decided_by"])
 
 			for _, act := range []mcp.ElicitationResponseAction{mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionCancel} {
 				person.set(act)
