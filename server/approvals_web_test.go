@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
@@ -131,7 +132,7 @@ func TestApprovalsPageRefusesForgedDecisions(t *testing.T) {
 	a, _, err = e.srv.Approvals().Get(context.Background(), id)
 	require.NoError(t, err)
 	assert.Equal(t, approval.StateRejected, a.State)
-	assert.Equal(t, "reviewer:web", a.DecidedBy)
+	assert.Equal(t, "token:approval (web)", a.DecidedBy)
 	assert.Equal(t, "not now", a.Reason)
 	resp, body = fetch(t, reviewer, http.MethodPost, e.http.URL+"/approvals/"+id+"/approve", url.Values{"csrf": {csrf}})
 	assert.Equal(t, http.StatusConflict, resp.StatusCode)
@@ -174,7 +175,7 @@ func TestApprovalsPageWithoutTokenIsLoopbackOnly(t *testing.T) {
 	rec = httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
-	var env Envelope
+	var env api.Envelope
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &env))
 	assert.Equal(t, "error", env.Status)
 	assert.Equal(t, "unauthorized", env.Error.Code)

@@ -3,7 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,13 +35,16 @@ func (s *Server) addGraphResource() {
 		mcp.WithTemplateMIMEType("application/json"))
 	s.mcp.AddResourceTemplate(tmpl, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 		q, err := graphResourceQuery(req.Params.URI)
-		if err != nil {
+		if errors.Is(err, mcpserver.ErrResourceNotFound) {
 			return nil, err
+		}
+		if err != nil {
+			return nil, errors.New(errorText("", err)) // invalid_argument and what to fix
 		}
 		g, err := s.deps.Store.ClientGraph(ctx, q)
 		if err != nil {
-			s.log.Error("read client graph resource", "client_id", q.ClientID, "err", err)
-			return nil, fmt.Errorf("read %s: %w", req.Params.URI, err)
+			s.log.ErrorContext(ctx, "read client graph resource", "client_id", q.ClientID, "err", err)
+			return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
 		}
 		b, err := json.Marshal(g)
 		if err != nil {
@@ -52,7 +55,9 @@ func (s *Server) addGraphResource() {
 }
 
 // graphResourceQuery parses kg://clients/{client_id}[?cursor=…][&limit=…]
-// (client_id percent-encoded) into a query of one page.
+// (client_id percent-encoded) into a query of one page. A URI of another
+// shape is mcpserver.ErrResourceNotFound; bad parameters are
+// *webhook.ValidationError.
 func graphResourceQuery(uri string) (graph.GraphQuery, error) {
 	rest, ok := strings.CutPrefix(uri, graphResourcePrefix)
 	rawID, rawQuery, _ := strings.Cut(rest, "?")
@@ -65,28 +70,23 @@ func graphResourceQuery(uri string) (graph.GraphQuery, error) {
 	}
 	params, err := url.ParseQuery(rawQuery)
 	if err != nil {
-		return graph.GraphQuery{}, fmt.Errorf("%s: %w: query: %v", uri, webhook.ErrInvalidArgument, err)
+		return graph.GraphQuery{}, webhook.InvalidArgument("uri", "%s: query: %v", uri, err)
 	}
 	limit := 0 // the default page
 	for k, v := range params {
 		switch {
 		case len(v) != 1:
-			return graph.GraphQuery{}, fmt.Errorf("%s: %w: %s given %d times", uri, webhook.ErrInvalidArgument, k, len(v))
+			return graph.GraphQuery{}, webhook.InvalidArgument(k, "%s: %s is given %d times", uri, k, len(v))
 		case k == "limit":
 			if limit, err = strconv.Atoi(v[0]); err != nil {
-				return graph.GraphQuery{}, fmt.Errorf("%s: %w: limit must be a whole number from 0 to %d",
-					uri, webhook.ErrInvalidArgument, tools.MaxGraphLimit)
+				return graph.GraphQuery{}, webhook.InvalidArgument("limit",
+					"limit must be a whole number from 0 (the default, %d) to %d", tools.DefaultGraphLimit, tools.MaxGraphLimit)
 			}
 		case k != "cursor":
-			return graph.GraphQuery{}, fmt.Errorf("%s: %w: unknown parameter %s (cursor and limit are known)",
-				uri, webhook.ErrInvalidArgument, k)
+			return graph.GraphQuery{}, webhook.InvalidArgument(k, "%s: unknown parameter %s (cursor and limit are known)", uri, k)
 		}
 	}
-	q, err := tools.ClientGraphQuery(clientID, nil, &limit, params.Get("cursor"))
-	if err != nil {
-		return graph.GraphQuery{}, fmt.Errorf("%s: %w", uri, err)
-	}
-	return q, nil
+	return tools.ClientGraphQuery(clientID, nil, &limit, params.Get("cursor"))
 }
 
 // handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid]

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/internal/testkit/graphtest"
 	"github.com/webhook-mcp/webhook-mcp/tools"
@@ -192,12 +193,12 @@ func TestClientGraphArgumentErrors(t *testing.T) {
 	e, c, _ := largeGraphEnv(t, "small", 10)
 
 	for _, q := range []string{"limit=-1", "limit=1001", "limit=ten", "cursor=not-a-cursor", "cursor=" + graph.EncodeCursor("")[:2]} {
-		var env Envelope
+		var env api.Envelope
 		getGraph(t, e, "small", q, http.StatusBadRequest, &env)
 		require.NotNil(t, env.Error, q)
 		assert.Equal(t, "invalid_argument", env.Error.Code, q)
 	}
-	var env Envelope
+	var env api.Envelope
 	getGraph(t, e, "small", "cursor=not-a-cursor", http.StatusBadRequest, &env)
 	assert.Equal(t, []string{"cursor"}, env.Error.Fields)
 

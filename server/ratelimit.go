@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"golang.org/x/time/rate"
 )
 
@@ -84,16 +85,6 @@ func (l *limiterSet) evict(now time.Time) {
 	}
 }
 
-// size is how many keys are tracked.
-func (l *limiterSet) size() int {
-	if l == nil {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}
-
 // rateLimit applies RATE_LIMIT_PER_IP, then RATE_LIMIT_PER_SOURCE. On refusal it
 // writes 429 rate_limited with Retry-After and returns false.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, source string) bool {
@@ -109,7 +100,7 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, so
 	}
 	s.metrics.rateLimited.WithLabelValues(scope).Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	writeError(w, webhookID, codeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
+	writeError(w, webhookID, api.CodeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
 		"source": "source"}[scope]+"; retry after the Retry-After seconds")
 	return false
 }

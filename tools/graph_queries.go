@@ -83,7 +83,7 @@ func getClientKnowledgeGraph(d Deps) Action {
 			"that mentioned it. Filter with node_types. Pages of limit nodes (default 200) in node id order: when " +
 			"next_cursor is set, call again with cursor=next_cursor for the next page. Each relationship comes once, " +
 			"on the page of whichever of its two nodes comes later. Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ClientGraphInput) (graph.ClientGraph, error) {
 		q, err := ClientGraphQuery(in.ClientID, in.NodeTypes, &in.Limit, in.Cursor)
 		if err != nil {
@@ -100,7 +100,7 @@ func searchKnowledgeGraph(d Deps) Action {
 		Description: "Find nodes whose label or property values contain query (case-insensitive), in one client's " +
 			"graph or across all clients, and return each with its direct relationships. Use it to answer " +
 			"questions like \"which tasks mention invoices?\" or \"who is assigned to the onboarding task?\". Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in SearchGraphInput) (SearchGraphOutput, error) {
 		if in.Query == "" {
 			return SearchGraphOutput{}, webhook.MissingFields("query")
