@@ -1,4 +1,3 @@
-
 package graph
 
 // isTaskKey reports whether the task extraction reads key k of a task itself,
