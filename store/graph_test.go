@@ -42,6 +42,7 @@ func TestMergeGraph(t *testing.T) {
 	g2.KnowledgeNodes[2].Properties = map[string]any{"priority": "high", "description": "new"}
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1))
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1), "the same webhook id is recorded once")
+	require.NoError(t, s.MergeGraph(ctx, g1, "wh-1", t0), "an earlier id again, out of order, is recorded once")
 
 	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
