@@ -42,7 +42,6 @@ func TestMergeGraph(t *testing.T) {
 	g2.KnowledgeNodes[2].Properties = map[string]any{"priority": "high", "description": "new"}
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1))
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1), "the same webhook id is recorded once")
-	require.NoError(t, s.MergeGraph(ctx, g1, "wh-1", t0), "an earlier id again, out of order, is recorded once")
 
 	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
@@ -330,5 +329,25 @@ func TestMergeGraphPropertiesAndIDsEdgeCases(t *testing.T) {
 	assert.Equal(t, want[10:], nodeByID(t, cg, "task:0").WebhookIDs)
 	for _, r := range cg.Relationships {
 		assert.Equal(t, want[10:], r.WebhookIDs, "%s-%s->%s", r.Source, r.Type, r.Target)
+	}
+}
+
+// TestMergeRecordsAnIDOnceOutOfOrder: a webhook id merged again after a later
+// one (a repeat out of order) is not listed twice.
+func TestMergeRecordsAnIDOnceOutOfOrder(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	g := graphOf("client-1", 1, "Task")
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-a", t0))
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-b", t0.Add(time.Minute)))
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-a", t0))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
+	require.NoError(t, err)
+	for _, n := range cg.Nodes {
+		assert.Equal(t, []string{"wh-a", "wh-b"}, n.WebhookIDs, n.ID)
+	}
+	for _, r := range cg.Relationships {
+		assert.Equal(t, []string{"wh-a", "wh-b"}, r.WebhookIDs)
 	}
 }
