@@ -10,8 +10,10 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// ClientGraph returns the merged graph of one client, as SQLite.ClientGraph
-// does, from one snapshot.
+// ClientGraph returns one page of the merged graph of one client, as
+// SQLite.ClientGraph does, from one snapshot: its nodes of q.NodeTypes in node
+// id order after q.After, at most q.Limit of them, and the relationships whose
+// later endpoint is on the page.
 func (p *Postgres) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.ClientGraph, error) {
 	cg := graph.ClientGraph{ClientID: q.ClientID, Nodes: []graph.StoredNode{},
 		Relationships: []graph.StoredRelationship{}}
@@ -19,6 +21,7 @@ func (p *Postgres) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.C
 		return cg, fmt.Errorf("store client graph: %w: empty client id", webhook.ErrInvalidArgument)
 	}
 	err := p.read(ctx, func(tx pgx.Tx) error {
+		cg.Nodes, cg.Relationships, cg.Truncated, cg.NextCursor = cg.Nodes[:0], cg.Relationships[:0], false, ""
 		var args pgArgs
 		filter := `client_id = ` + args.add(q.ClientID)
 		if len(q.NodeTypes) > 0 {
@@ -27,37 +30,82 @@ func (p *Postgres) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.C
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM graph_nodes WHERE `+filter, args...).Scan(&cg.NodeCount); err != nil {
 			return fmt.Errorf("count nodes: %w", err)
 		}
+		if q.After != "" {
+			filter += ` AND node_id > ` + args.add(q.After)
+		}
 		var limit any // NULL: no limit
 		if q.Limit > 0 {
-			limit = q.Limit
+			limit = q.Limit + 1 // one more tells whether a next page exists
 		}
 		nodes, err := pgQueryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE `+filter+
 			` ORDER BY node_id LIMIT `+args.add(limit), args...)
 		if err != nil {
 			return err
 		}
+		if q.Limit > 0 && len(nodes) > q.Limit {
+			nodes = nodes[:q.Limit]
+			cg.Truncated = true
+			cg.NextCursor = graph.EncodeCursor(nodes[len(nodes)-1].ID)
+		}
 		for _, n := range nodes {
 			cg.Nodes = append(cg.Nodes, n.StoredNode)
 		}
-		cg.Truncated = len(cg.Nodes) < cg.NodeCount
-
-		var relArgs pgArgs
-		relQuery := `SELECT ` + relCols + ` FROM graph_relationships WHERE client_id = ` + relArgs.add(q.ClientID)
-		if len(q.NodeTypes) > 0 || cg.Truncated {
-			ids := make([]string, len(cg.Nodes))
-			for i, n := range cg.Nodes {
-				ids[i] = n.ID
-			}
-			list := relArgs.add(ids)
-			relQuery += ` AND source = ANY(` + list + `) AND target = ANY(` + list + `)`
+		if len(cg.Nodes) == 0 {
+			return nil
 		}
-		cg.Relationships, err = pgQueryRelationships(ctx, tx, relQuery+` ORDER BY source, target, type`, relArgs...)
+		last := ""
+		if cg.Truncated {
+			last = cg.Nodes[len(cg.Nodes)-1].ID
+		}
+		query, relArgs := pgPageRelationships(q, last)
+		cg.Relationships, err = pgQueryRelationships(ctx, tx, query, relArgs...)
 		return err
 	})
 	if err != nil {
 		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
 	}
 	return cg, nil
+}
+
+// pgPageRelationships is the query of a page's relationships: those whose
+// later endpoint (the greater node id) lies after q.After and up to last (no
+// bound when empty), with both endpoints of q.NodeTypes when given; see
+// pageRelationships.
+func pgPageRelationships(q graph.GraphQuery, last string) (string, []any) {
+	const order = ` ORDER BY source, target, type`
+	var args pgArgs
+	client := args.add(q.ClientID)
+	if q.After == "" && last == "" && len(q.NodeTypes) == 0 { // the whole graph: one scan
+		return `SELECT ` + relCols + ` FROM graph_relationships WHERE client_id = ` + client + order, args
+	}
+	var after, upTo, types string
+	if q.After != "" {
+		after = args.add(q.After)
+	}
+	if last != "" {
+		upTo = args.add(last)
+	}
+	if len(q.NodeTypes) > 0 {
+		types = args.add(q.NodeTypes)
+	}
+	half := func(later, earlier, cmp string) string {
+		cond := `client_id = ` + client + ` AND ` + earlier + ` ` + cmp + ` ` + later
+		if after != "" {
+			cond += ` AND ` + later + ` > ` + after
+		}
+		if upTo != "" {
+			cond += ` AND ` + later + ` <= ` + upTo
+		}
+		if types != "" {
+			for _, end := range []string{later, earlier} {
+				cond += ` AND EXISTS (SELECT 1 FROM graph_nodes AS n WHERE n.client_id = r.client_id AND n.node_id = r.` +
+					end + ` AND n.type = ANY(` + types + `))`
+			}
+		}
+		return `SELECT ` + relCols + ` FROM graph_relationships AS r WHERE ` + cond
+	}
+	// A self-loop (source = target) is in the first half only.
+	return half("source", "target", "<=") + ` UNION ALL ` + half("target", "source", "<") + order, args
 }
 
 // pgSearchNodes matches a node whose label or any scalar property value at any

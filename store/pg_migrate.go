@@ -20,10 +20,6 @@ const pgMigrateLock = 0x77686d63 // "whmc"
 // versions count apart from SQLite's.
 func pgMigrations() ([]migration, error) { return loadMigrations(pgMigrationFS, "pgmigrations") }
 
-// LatestPostgresSchemaVersion is the PostgreSQL schema version this binary
-// migrates to.
-func LatestPostgresSchemaVersion() int { return latestVersion(pgMigrations()) }
-
 // migrate applies the pending migrations in one transaction (PostgreSQL's DDL
 // is transactional) holding an advisory lock, so that replicas starting at once
 // apply each migration once and none sees a half-migrated schema. A database

@@ -12,6 +12,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -26,7 +27,7 @@ var inflightTests = []test{
 // belongs to the repeat's own process (whose call has ended).
 func testInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T, url string) {
 	ctx := context.Background()
-	clk := &clock{now: t0}
+	clk := testkit.NewClock(t0)
 	s := openAt(t, url, clk.Now)
 	notBefore := t0.Add(-time.Hour)
 	first := Event("f1", "key-f", t0)
@@ -35,14 +36,14 @@ func testInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T, url string) {
 	require.NoError(t, err)
 	require.Nil(t, prev)
 
-	clk.now = t0.Add(34 * time.Second)
-	prev, err = s.BeginEvent(ctx, otherOwner(Event("f2", "key-f", clk.now)), notBefore)
+	clk.Advance(34 * time.Second)
+	prev, err = s.BeginEvent(ctx, otherOwner(Event("f2", "key-f", clk.Now())), notBefore)
 	require.NoError(t, err)
 	require.NotNil(t, prev, "before the deadline the first is live")
 	assert.Equal(t, "f1", prev.ID)
 
-	clk.now = t0.Add(35 * time.Second)
-	prev, err = s.BeginEvent(ctx, otherOwner(Event("f3", "key-f", clk.now)), notBefore)
+	clk.Advance(time.Second) // 35s after t0
+	prev, err = s.BeginEvent(ctx, otherOwner(Event("f3", "key-f", clk.Now())), notBefore)
 	require.NoError(t, err)
 	assert.Nil(t, prev, "at the deadline the first is abandoned and the repeat recorded")
 	evs, err := s.ListEvents(ctx, webhook.EventFilter{})
@@ -61,10 +62,10 @@ func testInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T, url string) {
 
 	// The owner's own in-flight entry (f3, live by its deadline) is taken over
 	// at once: the owner only asks when that call has ended (completion failed).
-	prev, err = s.BeginEvent(ctx, otherOwner(Event("f4", "key-f", clk.now)), notBefore)
+	prev, err = s.BeginEvent(ctx, otherOwner(Event("f4", "key-f", clk.Now())), notBefore)
 	require.NoError(t, err)
 	assert.Nil(t, prev, "same owner: f3 is not running any more")
-	prev, err = s.BeginEvent(ctx, Event("f5", "key-f", clk.now), notBefore)
+	prev, err = s.BeginEvent(ctx, Event("f5", "key-f", clk.Now()), notBefore)
 	require.NoError(t, err)
 	require.NotNil(t, prev, "another owner waits for f4")
 	assert.Equal(t, "f4", prev.ID)

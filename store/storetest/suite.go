@@ -34,7 +34,7 @@ type test struct {
 // tests lists the suite, one group per file.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{approvalTests, deliveryTests, graphTests, inboxTests, inflightTests, concurrencyTests, lifecycleTests} {
+	for _, group := range [][]test{approvalTests, deliveryTests, graphTests, graphPageTests, inboxTests, inflightTests, concurrencyTests, lifecycleTests} {
 		all = append(all, group...)
 	}
 	return all
@@ -63,12 +63,6 @@ func openAt(t testing.TB, url string, now func() time.Time) store.Store {
 	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
-
-// clock is a settable time source for a store.
-type clock struct{ now time.Time }
-
-// Now is the clock's time.
-func (c *clock) Now() time.Time { return c.now }
 
 // replicas opens the database at url twice, as two replicas would.
 func replicas(t testing.TB, url string) [2]store.Store {
