@@ -65,8 +65,9 @@ func (s *Server) reviewerPage(next pageHandler) http.HandlerFunc {
 					http.Error(w, "no session: reload the page", http.StatusUnauthorized)
 					return
 				}
-				sess = s.review.newSession(true)
-				s.review.setCookie(w, r, sess)
+				if sess, ok = s.newSessionOr503(w, r, true); !ok {
+					return
+				}
 			}
 			next(w, r, sess)
 			return
@@ -83,6 +84,20 @@ func (s *Server) reviewerPage(next pageHandler) http.HandlerFunc {
 	}
 }
 
+// newSessionOr503 starts a session and sets its cookie; when the store cannot
+// keep it, it answers 503 and ok is false.
+func (s *Server) newSessionOr503(w http.ResponseWriter, r *http.Request, authed bool) (*webSession, bool) {
+	sess, err := s.review.newSession(r.Context(), authed)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "approvals page: start session", "err", err)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "the store cannot keep a session now: try again shortly", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	s.review.setCookie(w, r, sess)
+	return sess, true
+}
+
 // handleLoginPage shows the sign-in form (with its own CSRF token).
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	pageHeaders(w)
@@ -96,8 +111,9 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		sess = s.review.newSession(false)
-		s.review.setCookie(w, r, sess)
+		if sess, ok = s.newSessionOr503(w, r, false); !ok {
+			return
+		}
 	}
 	s.render(w, http.StatusOK, "login.html", map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf})
 }
@@ -118,9 +134,10 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			"Error": "That token is not APPROVAL_TOKEN."})
 		return
 	}
-	s.review.endSession(sess.id)
-	fresh := s.review.newSession(true)
-	s.review.setCookie(w, r, fresh)
+	s.review.endSession(r.Context(), sess.id)
+	if _, ok := s.newSessionOr503(w, r, true); !ok {
+		return
+	}
 	http.Redirect(w, r, "/approvals", http.StatusSeeOther)
 }
 
@@ -129,7 +146,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, sess *webS
 		http.Error(w, "missing or wrong CSRF token", http.StatusForbidden)
 		return
 	}
-	s.review.endSession(sess.id)
+	s.review.endSession(r.Context(), sess.id)
 	s.review.clearCookie(w, r)
 	http.Redirect(w, r, "/approvals/login", http.StatusSeeOther)
 }

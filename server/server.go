@@ -39,6 +39,9 @@ type Store interface {
 	// Health fails while the store cannot commit.
 	Health(ctx context.Context) error
 	Stats(ctx context.Context) (store.Stats, error)
+	// tokenStore keeps page sessions and confirmation states, so that every
+	// replica and every restart honours them.
+	tokenStore
 }
 
 // Deps are the server's collaborators.
@@ -114,7 +117,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now(),
 		routes: map[string]Route{}, secrets: map[string][][]byte{}}
 	s.initIngress()
-	s.review = newReviewState(cfg, deps.Now)
+	s.review = newReviewState(cfg, deps.Now, deps.Store, deps.Logger)
 	schedule, err := cfg.RetrySchedule()
 	if err != nil {
 		return nil, err
@@ -131,7 +134,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		mcpserver.WithStreamableHTTPLogger(deps.Logger), mcpserver.WithDisableLocalhostProtection(s.origins.extraHosts()))
 	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
 		mcpserver.WithUseFullURLForMessageEndpoint(false), mcpserver.WithSSEDisableLocalhostProtection(s.origins.extraHosts()))
-	s.confirms = newConfirmStates(deps.Now)
+	s.confirms = newConfirmStates(deps.Now, deps.Store)
 	s.elicit = newSSEElicitor(s.sse, cfg.MaxBodyBytes)
 
 	sender, err := newSender(cfg, deps, s.signOutbound)
