@@ -63,6 +63,17 @@ type Config struct {
 	OutboundAllowPrivate  bool     `env:"OUTBOUND_ALLOW_PRIVATE" envDefault:"false"`
 	OutboundProxy         string   `env:"OUTBOUND_PROXY"`
 	DeliveryRetrySchedule string   `env:"DELIVERY_RETRY_SCHEDULE" envDefault:"0s,5s,30s,2m,10m,30m"`
+	// DeliveryLease is how long a replica's claim on a delivery attempt lasts
+	// before another replica may take it over (0: 2×WEBHOOK_TIMEOUT_SECONDS+30s).
+	DeliveryLease time.Duration `env:"DELIVERY_LEASE"`
+}
+
+// Lease is DELIVERY_LEASE, or its default from WEBHOOK_TIMEOUT_SECONDS.
+func (c Config) Lease() time.Duration {
+	if c.DeliveryLease > 0 {
+		return c.DeliveryLease
+	}
+	return 2*c.Timeout() + 30*time.Second
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -84,6 +95,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.DeliveryLease != 0 && c.DeliveryLease < c.Timeout()+time.Second:
+		return fmt.Errorf("DELIVERY_LEASE=%s: want 0 (the default) or at least WEBHOOK_TIMEOUT_SECONDS+1s, "+
+			"so that a live attempt never outlasts its claim", c.DeliveryLease)
 	case c.ApprovalMaxPending < 0 || c.ApprovalMaxPending > 1000:
 		return fmt.Errorf("APPROVAL_MAX_PENDING=%d: want a whole number from 0 (no cap) to 1000", c.ApprovalMaxPending)
 	case c.ApprovalToken != "" && c.ApprovalToken == c.MCPAuthToken:

@@ -123,7 +123,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger,
-		OnPending: s.notifyPending, Schedule: schedule, Lease: 2*cfg.Timeout() + 30*time.Second,
+		OnPending: s.notifyPending, Schedule: schedule, Lease: cfg.Lease(),
 		FourEyes: !cfg.ApprovalSelfApprove, MaxPending: cfg.ApprovalMaxPending,
 		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }})
 	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Approvals: s.approvals, Timeout: cfg.Timeout(),
