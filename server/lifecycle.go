@@ -26,6 +26,7 @@ func (s *Server) Start(ctx context.Context) {
 	s.bgDone.Add(2)
 	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()
+	s.watchDue(ctx)
 	for _, rt := range s.routesSnapshot() {
 		if !s.credentialsFor(rt.Source).Configured() || !s.cfg.ValidationEnabled {
 			s.log.Warn("webhook source is unsigned: requests are accepted without a signature or API key",
