@@ -33,7 +33,7 @@ func TestPostgresApprovingWakesEveryReplica(t *testing.T) {
 	go elsewhere.WatchDue(ctx, func() { wokenElsewhere <- struct{}{} })
 
 	now := time.Now()
-	r := approval.Request{ Action: "send_webhook_response", TargetURL: "https://example.com/h",
+	r := approval.Request{Action: "send_webhook_response", TargetURL: "https://example.com/h",
 		Params: []byte(`{}`), ParamsSHA256: approval.ParamsHash([]byte(`{}`)), State: approval.StatePending,
 		CreatedAt: now, ExpiresAt: now.Add(time.Hour), UpdatedAt: now}
 	// The LISTEN may not be in place yet: approve, and on no wake-up try another
