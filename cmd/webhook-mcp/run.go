@@ -21,6 +21,8 @@ Usage:
                         see webhook-mcp approvals help
   webhook-mcp deliveries list|show|retry
                         follow outbound deliveries and resend dead letters on a running server
+  webhook-mcp migrate-store --from sqlite://… --to postgres://…
+                        copy a SQLite store into an empty PostgreSQL database
   webhook-mcp version   print the version
   webhook-mcp help      print this help
 
@@ -55,6 +57,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runApprovals(ctx, args[1:], environ, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
+	case "migrate-store":
+		return runMigrateStore(ctx, args[1:], stdout, stderr)
 	case "serve", "stdio":
 	default:
 		_, _ = io.WriteString(stderr, usage)
