@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/subtle"
-	"net"
 	"net/http"
 	"strings"
 )
@@ -13,41 +12,48 @@ func bearerMatches(r *http.Request, want string) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) == 1
 }
 
-// requireMCPToken demands MCP_AUTH_TOKEN as a bearer token when it is set.
+// requireMCPToken demands MCP_AUTH_TOKEN as a bearer token when it is set. A
+// client IP that presented too many wrong tokens gets 429 before its token is
+// looked at.
 func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.MCPAuthToken != "" && !bearerMatches(r, s.cfg.MCPAuthToken) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)
-			writeError(w, "", codeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN) is required")
-			return
+		if s.cfg.MCPAuthToken != "" {
+			if s.refuseThrottled(w, r, "") {
+				return
+			}
+			if !bearerMatches(r, s.cfg.MCPAuthToken) {
+				s.bearerFailed(r, "MCP_AUTH_TOKEN")
+				w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)
+				writeError(w, "", codeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN) is required")
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// requireReviewer demands APPROVAL_TOKEN as a bearer token when it is set, and
-// otherwise only answers requests from loopback.
+// requireReviewer demands APPROVAL_TOKEN (configured, or generated into
+// DATA_DIR) as a bearer token. No peer address is trusted: a page in the
+// user's browser reaches loopback too.
 func (s *Server) requireReviewer(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.ApprovalToken != "" {
-			if !bearerMatches(r, s.cfg.ApprovalToken) {
-				w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp approvals"`)
-				writeError(w, "", codeUnauthorized, "a valid bearer token (APPROVAL_TOKEN) is required")
-				return
-			}
-		} else if !isLoopback(r.RemoteAddr) {
-			writeError(w, "", codeUnauthorized, "APPROVAL_TOKEN is not set, so approvals are only served to loopback")
+		if s.refuseThrottled(w, r, "") {
+			return
+		}
+		if !bearerMatches(r, s.cfg.ApprovalToken) {
+			s.bearerFailed(r, "APPROVAL_TOKEN")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp approvals"`)
+			writeError(w, "", codeUnauthorized, "a valid bearer token (APPROVAL_TOKEN) is required")
 			return
 		}
 		next(w, r)
 	}
 }
 
-func isLoopback(remoteAddr string) bool {
-	host, _, err := net.SplitHostPort(remoteAddr)
-	if err != nil {
-		host = remoteAddr
+// bearerFailed counts a wrong bearer token towards the client IP's failures;
+// a request that carries none is not a guess and is not counted.
+func (s *Server) bearerFailed(r *http.Request, what string) {
+	if r.Header.Get("Authorization") != "" {
+		s.authFailed(r, what)
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }

@@ -72,7 +72,7 @@ func TestApprovalsSurviveRestart(t *testing.T) {
 	defer b.stop(t)
 	e := &testEnv{srv: b.srv, store: b.st, http: b.http}
 	require.Eventually(t, func() bool { return len(rec.received()) == 1 }, 10*time.Second, 20*time.Millisecond)
-	code, out := decide(t, e, pendingID, "approve", "", "after restart")
+	code, out := decide(t, e, pendingID, "approve", cfg.ApprovalToken, "after restart")
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	require.Eventually(t, func() bool { return len(rec.received()) == 2 }, 10*time.Second, 20*time.Millisecond)
 	b.srv.Approvals().Kick()

@@ -37,6 +37,7 @@ var statusOf = map[string]int{
 	webhook.CodeTimeout:          http.StatusRequestTimeout,
 	codeRateLimited:              http.StatusTooManyRequests,
 	codeShuttingDown:             http.StatusServiceUnavailable,
+	codeTooManySessions:          http.StatusServiceUnavailable,
 	webhook.CodeProcessingError:  http.StatusInternalServerError,
 	tools.CodeUnknownAction:      http.StatusInternalServerError,
 }

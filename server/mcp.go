@@ -16,8 +16,9 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 	"validate_webhook_signature to check a signature, and send_webhook_response to ask a human to approve an " +
 	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
 
-func newMCPServer(version string) *mcpserver.MCPServer {
+func newMCPServer(version string, hooks *mcpserver.Hooks) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
+		mcpserver.WithHooks(hooks), // session counting (mcp_sessions.go)
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
 		mcpserver.WithLogging(),                          // logging/setLevel; notifications filtered per session

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
@@ -39,13 +40,16 @@ type webSession struct {
 // service: page sessions, the key that signs elicitation state, the page
 // templates and the notifier's client.
 type reviewState struct {
-	key       []byte
-	now       func() time.Time
-	pages     *template.Template
-	notifyURL string
-	baseURL   string
-	secure    bool // PUBLIC_URL is https: cookies are always Secure
-	notify    *http.Client
+	key        []byte
+	now        func() time.Time
+	pages      *template.Template
+	notifyURL  string
+	baseURL    string
+	secure     bool // PUBLIC_URL is https: cookies are always Secure
+	notify     *http.Client
+	tokenFile  string      // DATA_DIR's approval_token when APPROVAL_TOKEN is not configured
+	signIn     *signInCode // the one-time sign-in link's code; nil with a configured token
+	linkLogged atomic.Bool
 
 	mu       sync.Mutex
 	sessions map[string]*webSession

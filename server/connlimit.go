@@ -1,0 +1,278 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Connection phases: a waiting connection (new, idle between requests, or
+// still sending its request) may be shed to make room for a new one; a busy
+// one (its handler runs on a fully read request) is kept.
+const (
+	phaseWaiting int32 = iota
+	phaseBusy
+)
+
+// connLimiter is a net.Listener that caps open connections, in total
+// (MAX_CONNECTIONS) and per client IP (MAX_CONNECTIONS_PER_IP). When a new
+// connection would pass a cap, the connection of that scope that has been
+// waiting longest is closed to make room: slow and idle clients are dropped
+// first, so /healthz and new webhooks keep being answered. When every
+// connection is busy, the new one is closed at once.
+type connLimiter struct {
+	net.Listener
+	total, perIP int
+	log          *slog.Logger
+	onShed       func(reason string) // "evicted" or "refused"; may be nil
+	lastWarn     atomic.Int64        // unix nanos of the last "limit reached" log line
+
+	mu    sync.Mutex
+	conns map[*limitedConn]struct{}
+	byIP  map[string]int
+}
+
+// limitedConn is a connection admitted by a connLimiter.
+type limitedConn struct {
+	net.Conn
+	l     *connLimiter
+	ip    string
+	phase atomic.Int32
+	since atomic.Int64 // unix nanos when the current phase began
+	gone  bool         // released; under l.mu
+}
+
+func newConnLimiter(ln net.Listener, total, perIP int, log *slog.Logger, onShed func(string)) *connLimiter {
+	return &connLimiter{Listener: ln, total: total, perIP: perIP, log: log, onShed: onShed,
+		conns: map[*limitedConn]struct{}{}, byIP: map[string]int{}}
+}
+
+// Accept returns the next connection that fits under the caps.
+func (l *connLimiter) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		lc, victim := l.admit(c)
+		if victim != nil {
+			_ = victim.Conn.Close()
+			l.shed("evicted")
+		}
+		if lc != nil {
+			return lc, nil
+		}
+		_ = c.Close()
+		l.shed("refused")
+	}
+}
+
+// admit registers c, choosing a waiting connection to shed when a cap is
+// reached; it returns nil when there is no room.
+func (l *connLimiter) admit(c net.Conn) (admitted, victim *limitedConn) {
+	ip := peerIP(c.RemoteAddr())
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.perIP > 0 && l.byIP[ip] >= l.perIP {
+		if victim = l.oldestWaiting(ip); victim == nil {
+			return nil, nil
+		}
+		l.releaseLocked(victim)
+	}
+	if l.total > 0 && len(l.conns) >= l.total {
+		if victim = l.oldestWaiting(""); victim == nil {
+			return nil, nil
+		}
+		l.releaseLocked(victim)
+	}
+	lc := &limitedConn{Conn: c, l: l, ip: ip}
+	lc.since.Store(time.Now().UnixNano())
+	l.conns[lc] = struct{}{}
+	l.byIP[ip]++
+	return lc, victim
+}
+
+// oldestWaiting is the waiting connection (of ip, or of anyone when ip is "")
+// whose phase began first.
+func (l *connLimiter) oldestWaiting(ip string) *limitedConn {
+	var oldest *limitedConn
+	var at int64
+	for c := range l.conns {
+		if c.phase.Load() != phaseWaiting || (ip != "" && c.ip != ip) {
+			continue
+		}
+		if t := c.since.Load(); oldest == nil || t < at {
+			oldest, at = c, t
+		}
+	}
+	return oldest
+}
+
+func (l *connLimiter) releaseLocked(c *limitedConn) {
+	if c.gone {
+		return
+	}
+	c.gone = true
+	delete(l.conns, c)
+	if l.byIP[c.ip]--; l.byIP[c.ip] <= 0 {
+		delete(l.byIP, c.ip)
+	}
+}
+
+func (l *connLimiter) release(c *limitedConn) {
+	l.mu.Lock()
+	l.releaseLocked(c)
+	l.mu.Unlock()
+}
+
+// open is the number of admitted connections.
+func (l *connLimiter) open() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.conns)
+}
+
+func (l *connLimiter) shed(reason string) {
+	if l.onShed != nil {
+		l.onShed(reason)
+	}
+	now := time.Now().UnixNano()
+	if last := l.lastWarn.Load(); now-last >= int64(time.Minute) && l.lastWarn.CompareAndSwap(last, now) {
+		l.log.Warn("connection limit reached: dropping waiting connections", "max_connections", l.total,
+			"max_connections_per_ip", l.perIP, "first", reason)
+	}
+}
+
+// connState follows the server's view of each connection (http.Server.ConnState).
+func (l *connLimiter) connState(c net.Conn, st http.ConnState) {
+	lc, ok := c.(*limitedConn)
+	if !ok {
+		return
+	}
+	switch st {
+	case http.StateNew, http.StateActive, http.StateIdle:
+		lc.setPhase(phaseWaiting)
+	case http.StateHijacked, http.StateClosed:
+		l.release(lc)
+	}
+}
+
+// Close releases the connection's place and closes it.
+func (c *limitedConn) Close() error {
+	c.l.release(c)
+	return c.Conn.Close()
+}
+
+func (c *limitedConn) setPhase(p int32) {
+	if c == nil {
+		return
+	}
+	c.since.Store(time.Now().UnixNano())
+	c.phase.Store(p)
+}
+
+type connKey struct{}
+
+// connContext puts the limited connection into every request's context
+// (http.Server.ConnContext), where connDeadlines marks it busy.
+func connContext(ctx context.Context, c net.Conn) context.Context {
+	if lc, ok := c.(*limitedConn); ok {
+		return context.WithValue(ctx, connKey{}, lc)
+	}
+	return ctx
+}
+
+// peerIP is the IP of a remote address, or the address itself.
+func peerIP(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+// connDeadlines bounds each request on its connection: reading the body must
+// finish within HTTP_READ_TIMEOUT, and each write of the response within
+// HTTP_WRITE_TIMEOUT. Long-lived MCP streams are unaffected by the read
+// deadline, which ends with the body, and only bounded per write. A
+// connection counts as busy (never shed) once its request is fully read.
+func (s *Server) connDeadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lc, _ := r.Context().Value(connKey{}).(*limitedConn)
+		rc := http.NewResponseController(w)
+		if r.Body != nil && r.Body != http.NoBody {
+			if d := s.cfg.HTTPReadTimeout; d > 0 {
+				_ = rc.SetReadDeadline(time.Now().Add(d))
+			}
+			r.Body = &deadlineBody{ReadCloser: r.Body, done: func() {
+				_ = rc.SetReadDeadline(time.Time{})
+				lc.setPhase(phaseBusy)
+			}}
+		} else {
+			lc.setPhase(phaseBusy)
+		}
+		if d := s.cfg.HTTPWriteTimeout; d > 0 {
+			_ = rc.SetWriteDeadline(time.Now().Add(d))
+			w = &deadlineWriter{ResponseWriter: w, rc: rc, d: d}
+			defer func() { _ = rc.SetWriteDeadline(time.Now().Add(d)) }() // for the final flush
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody calls done once, when the body has been read to its end. A
+// failed read or an early Close leaves the read deadline in place, so that
+// the server's discarding of the rest stays bounded too.
+type deadlineBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.once.Do(b.done)
+	}
+	return n, err
+}
+
+// deadlineWriter moves the write deadline before every write and flush, so
+// that a client that stops reading is dropped after HTTP_WRITE_TIMEOUT while
+// a stream that is merely quiet is not.
+type deadlineWriter struct {
+	http.ResponseWriter
+	rc *http.ResponseController
+	d  time.Duration
+}
+
+func (w *deadlineWriter) extend() { _ = w.rc.SetWriteDeadline(time.Now().Add(w.d)) }
+
+// WriteHeader implements http.ResponseWriter.
+func (w *deadlineWriter) WriteHeader(code int) {
+	w.extend()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write implements http.ResponseWriter.
+func (w *deadlineWriter) Write(p []byte) (int, error) {
+	w.extend()
+	return w.ResponseWriter.Write(p)
+}
+
+// Flush implements http.Flusher, which the MCP streams need.
+func (w *deadlineWriter) Flush() {
+	w.extend()
+	_ = w.rc.Flush()
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *deadlineWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
