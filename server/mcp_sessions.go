@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -21,6 +23,12 @@ import (
 // codeTooManySessions answers a new MCP session beyond MCP_MAX_SESSIONS.
 const codeTooManySessions = "too_many_sessions"
 
+// releaseAfterSessions is how many sessions must have ended since the last
+// peak before their memory is handed back to the operating system at once
+// (each holds about 12 KiB; left alone, Go returns it only after its next
+// forced collection, two minutes or more later).
+const releaseAfterSessions = 1000
+
 // mcpSessions bounds what MCP clients keep in memory: it counts the live
 // sessions of every transport (mcp-go's session hooks), refuses new ones
 // beyond MCP_MAX_SESSIONS, and ends SSE streams idle for longer than
@@ -30,6 +38,7 @@ type mcpSessions struct {
 	max  int
 	idle time.Duration
 	now  func() time.Time
+	log  *slog.Logger
 	live atomic.Int64
 
 	mu  sync.Mutex
@@ -42,8 +51,9 @@ type sseStream struct {
 	lastUsed atomic.Int64 // unix nanos
 }
 
-func newMCPSessions(cfg Config, now func() time.Time) *mcpSessions {
-	return &mcpSessions{max: cfg.MCPMaxSessions, idle: cfg.MCPSessionIdleTimeout, now: now, sse: map[string]*sseStream{}}
+func newMCPSessions(cfg Config, now func() time.Time, log *slog.Logger) *mcpSessions {
+	return &mcpSessions{max: cfg.MCPMaxSessions, idle: cfg.MCPSessionIdleTimeout, now: now, log: log,
+		sse: map[string]*sseStream{}}
 }
 
 // hooks counts sessions as mcp-go registers and unregisters them.
@@ -117,19 +127,28 @@ func (m *mcpSessions) sweep(now time.Time) int {
 	return n
 }
 
-// sweepLoop sweeps until ctx is done, several times per idle timeout.
+// sweepLoop sweeps until ctx is done, several times per idle timeout, and
+// after many sessions have ended returns their memory to the system.
 func (m *mcpSessions) sweepLoop(ctx context.Context) {
 	if m.idle <= 0 {
 		return
 	}
 	t := time.NewTicker(min(max(m.idle/4, 100*time.Millisecond), time.Minute))
 	defer t.Stop()
+	peak := m.count()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 			m.sweep(m.now())
+			n := m.count()
+			peak = max(peak, n)
+			if peak-n >= releaseAfterSessions {
+				debug.FreeOSMemory()
+				m.log.Info("MCP sessions ended; memory returned to the system", "ended", peak-n, "live", n)
+				peak = n
+			}
 		}
 	}
 }

@@ -130,7 +130,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if tokenFile != "" {
 		s.review.tokenFile, s.review.signIn = tokenFile, newSignInCode(deps.Now())
 	}
-	s.sessions = newMCPSessions(cfg, deps.Now)
+	s.sessions = newMCPSessions(cfg, deps.Now, deps.Logger)
 	liveSessions := s.sessions.count
 	s.metrics.mcpSessions.Store(&liveSessions)
 	schedule, err := cfg.RetrySchedule()
