@@ -199,27 +199,19 @@ func peerIP(a net.Addr) string {
 	return host
 }
 
-// connDeadlines bounds each request on its connection: reading the body must
-// finish within HTTP_READ_TIMEOUT, and each write of the response within
-// HTTP_WRITE_TIMEOUT. Long-lived MCP streams are unaffected by the read
-// deadline, which ends with the body, and only bounded per write. A
-// connection counts as busy (never shed) once its request is fully read.
+// connDeadlines bounds each write of a response by HTTP_WRITE_TIMEOUT
+// (reading the request is bounded by the server's ReadTimeout), and marks the
+// connection busy, never to be shed, once its request is fully read.
 func (s *Server) connDeadlines(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lc, _ := r.Context().Value(connKey{}).(*limitedConn)
-		rc := http.NewResponseController(w)
 		if r.Body != nil && r.Body != http.NoBody {
-			if d := s.cfg.HTTPReadTimeout; d > 0 {
-				_ = rc.SetReadDeadline(time.Now().Add(d))
-			}
-			r.Body = &deadlineBody{ReadCloser: r.Body, done: func() {
-				_ = rc.SetReadDeadline(time.Time{})
-				lc.setPhase(phaseBusy)
-			}}
+			r.Body = &busyAtEOF{ReadCloser: r.Body, conn: lc}
 		} else {
 			lc.setPhase(phaseBusy)
 		}
 		if d := s.cfg.HTTPWriteTimeout; d > 0 {
+			rc := http.NewResponseController(w)
 			_ = rc.SetWriteDeadline(time.Now().Add(d))
 			w = &deadlineWriter{ResponseWriter: w, rc: rc, d: d}
 			defer func() { _ = rc.SetWriteDeadline(time.Now().Add(d)) }() // for the final flush
@@ -228,19 +220,17 @@ func (s *Server) connDeadlines(next http.Handler) http.Handler {
 	})
 }
 
-// deadlineBody calls done once, when the body has been read to its end. A
-// failed read or an early Close leaves the read deadline in place, so that
-// the server's discarding of the rest stays bounded too.
-type deadlineBody struct {
+// busyAtEOF marks its connection busy once the body has been read to its end.
+type busyAtEOF struct {
 	io.ReadCloser
+	conn *limitedConn
 	once sync.Once
-	done func()
 }
 
-func (b *deadlineBody) Read(p []byte) (int, error) {
+func (b *busyAtEOF) Read(p []byte) (int, error) {
 	n, err := b.ReadCloser.Read(p)
 	if err == io.EOF {
-		b.once.Do(b.done)
+		b.once.Do(func() { b.conn.setPhase(phaseBusy) })
 	}
 	return n, err
 }

@@ -38,8 +38,11 @@ func (s *Server) Start(ctx context.Context) {
 // listener is capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP, and every
 // connection by the HTTP_*_TIMEOUT deadlines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// ReadTimeout bounds headers and body only: net/http clears the read
+	// deadline once the body is read, so MCP streams and long calls are not cut.
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: headerTimeout(s.cfg.HTTPReadTimeout),
-		IdleTimeout: s.cfg.HTTPIdleTimeout, ConnContext: connContext, ErrorLog: log.New(io.Discard, "", 0)}
+		ReadTimeout: s.cfg.HTTPReadTimeout, IdleTimeout: s.cfg.HTTPIdleTimeout, ConnContext: connContext,
+		ErrorLog: log.New(io.Discard, "", 0)}
 	if s.cfg.MaxConnections > 0 || s.cfg.MaxConnectionsPerIP > 0 {
 		lim := newConnLimiter(ln, s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP, s.log, s.metrics.connectionShed)
 		s.metrics.trackConnections(lim.open)
