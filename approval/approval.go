@@ -59,6 +59,9 @@ var (
 	// ErrConflict means the request is not in a state that allows the transition
 	// (already decided, expired, or claimed by another worker).
 	ErrConflict = errors.New("approval state conflict")
+	// ErrInvalidTransition means a transition the state machine does not have
+	// (pending → delivered, say): stores refuse it whatever the current state.
+	ErrInvalidTransition = errors.New("transition not in the approval state machine")
 )
 
 // ConflictError says which state blocked a transition.
@@ -75,6 +78,26 @@ func (e *ConflictError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// NotFoundError names the id that no request has, in words a caller can show.
+type NotFoundError struct {
+	ID string
+}
+
+// Error implements error.
+func (e *NotFoundError) Error() string { return "no approval with id " + e.ID }
+
+// Unwrap makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
+// named replaces a store's ErrNotFound (wrapped in the store's context) by a
+// *NotFoundError naming id; other errors pass through.
+func named(id string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return &NotFoundError{ID: id}
+	}
+	return err
+}
 
 // Delivery outcomes.
 const (
@@ -122,7 +145,7 @@ type Request struct {
 	Summary      string          `json:"summary"`
 	Params       json.RawMessage `json:"params"`
 	ParamsSHA256 string          `json:"params_sha256"`
-	RequestedBy  string          `json:"requested_by" jsonschema:"mcp-client:<name> or webhook:<source>"`
+	RequestedBy  string          `json:"requested_by" jsonschema:"who asked: the authenticated principal and what the caller said about itself, e.g. token:mcp (mcp-client:Claude), or webhook:<source>"`
 	State        State           `json:"state"`
 	CreatedAt    time.Time       `json:"created_at"`
 	ExpiresAt    time.Time       `json:"expires_at"`

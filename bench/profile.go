@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,44 +13,23 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-
 	"github.com/webhook-mcp/webhook-mcp/server"
-	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
-// serveProfiled wires the product exactly as `webhook-mcp serve` does (the
-// same environment variables, store.Open, server.New, Start, Serve) and writes
+// serveProfiled wires the product with the binary's own composition
+// (server.Assemble, then Start and Serve) and writes
 // a CPU profile of the whole process until SIGTERM. It exists only in this
 // harness: the product has no profiling endpoint.
 func serveProfiled(ctx context.Context, args []string) error {
 	if len(args) != 2 || args[0] != "-cpuprofile" {
 		return fmt.Errorf("usage: bench serve-profiled -cpuprofile FILE")
 	}
-	m := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	cfg, err := env.ParseAsWithOptions[server.Config](env.Options{Environment: m})
+	app, err := server.Assemble(ctx, os.Environ(), os.Stderr, "bench")
 	if err != nil {
 		return err
 	}
-	level, err := cfg.Level()
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	srv, err := server.New(cfg, server.Deps{Store: st, Logger: logger, Version: "bench"})
-	if err != nil {
-		return err
-	}
+	defer app.Close()
+	srv, cfg := app.Server, app.Config
 	f, err := os.Create(args[1])
 	if err != nil {
 		return err
@@ -61,7 +40,6 @@ func serveProfiled(ctx context.Context, args []string) error {
 	}
 	defer pprof.StopCPUProfile()
 	srv.Start(ctx)
-	defer srv.Shutdown()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return err
@@ -78,7 +56,7 @@ func runProfile(ctx context.Context, args []string) error {
 	}
 	dur := fs.Duration("duration", 8*time.Second, "closed-loop duration under the profiler")
 	which := fs.String("payload", "clickup", "seed or clickup")
-	suite := fs.String("suite", "webhook", "webhook or mcp")
+	suite := fs.String("suite", "webhook", "webhook, mcp (extract_client_knowledge_graph with -payload) or mcp-status (get_approval_status)")
 	out := fs.String("cpuprofile", "bin/cpu-webhook.pprof", "where the profile is written")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -121,8 +99,8 @@ func runProfile(ctx context.Context, args []string) error {
 	}
 	client := newClient()
 	var r requester = newWebhookTarget(client, p.base, pl.body, secret, "profile-"+randHex(4)+"-")
-	if *suite == "mcp" {
-		if r, err = newMCPTarget(ctx, client, p.base, pl.body, cfg.Sessions); err != nil {
+	if *suite == "mcp" || *suite == "mcp-status" {
+		if r, err = profiledMCPTarget(ctx, client, p.base, *suite, pl.body, cfg.Sessions); err != nil {
 			p.stop()
 			return err
 		}
@@ -144,4 +122,21 @@ func runProfile(ctx context.Context, args []string) error {
 		fmt.Println()
 	}
 	return nil
+}
+
+// profiledMCPTarget is the MCP scenario the profile drives: extraction of the
+// payload, or get_approval_status of an approval created first.
+func profiledMCPTarget(ctx context.Context, client *http.Client, base, suite string, body []byte, sessions int) (requester, error) {
+	s, err := newMCPSessions(ctx, client, base, sessions)
+	if err != nil {
+		return nil, err
+	}
+	if suite == "mcp" {
+		return newMCPTarget(s, extractTool, extractArgs(body)), nil
+	}
+	id, err := createApproval(ctx, s, 1<<40)
+	if err != nil {
+		return nil, err
+	}
+	return newMCPTarget(s, statusTool, approvalArgs(id)), nil
 }

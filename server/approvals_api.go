@@ -2,21 +2,16 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
-
-// approvalList is the body of GET /api/approvals.
-type approvalList struct {
-	Approvals []tools.ApprovalStatus `json:"approvals"`
-}
 
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -31,31 +26,55 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return approvalList{Approvals: l} })
+	s.writeStatusList(w, r, f, func(l []api.Approval, next string) any {
+		return api.ApprovalList{Approvals: l, NextCursor: next}
+	})
 }
 
-// writeStatusList applies the limit query parameter to f, lists the matching
-// requests and writes them, wrapped by wrap, as JSON.
-func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]tools.ApprovalStatus) any) {
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
-			return
-		}
-		f.Limit = n
+// writeStatusList applies the limit and cursor query parameters to f, lists
+// one page of the matching requests and writes it, wrapped by wrap with the
+// next page's cursor ("" on the last page), as JSON.
+func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter,
+	wrap func(l []api.Approval, next string) any) {
+	if err := pageQuery(r, &f); err != nil {
+		s.writeCallError(w, "", err)
+		return
 	}
-	reqs, err := s.approvals.List(r.Context(), f)
+	reqs, next, err := s.approvals.ListPage(r.Context(), f)
 	if err != nil {
 		s.log.Error("list approvals", "err", err)
 		s.writeCallError(w, "", err)
 		return
 	}
-	out := make([]tools.ApprovalStatus, 0, len(reqs))
+	out := make([]api.Approval, 0, len(reqs))
 	for _, a := range reqs {
 		out = append(out, tools.StatusOf(a, nil))
 	}
-	writeJSON(w, http.StatusOK, wrap(out))
+	cursor := ""
+	if next != nil {
+		cursor = next.String()
+	}
+	writeJSON(w, http.StatusOK, wrap(out, cursor))
+}
+
+// pageQuery reads limit (1 to 500) and cursor into f.
+func pageQuery(r *http.Request, f *approval.Filter) error {
+	q := r.URL.Query()
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 || n > 500 { // 0: the default, as for every limit
+			return webhook.InvalidArgument("limit", "limit must be a whole number from 0 (the default, 50) to 500")
+		}
+		f.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		cur, err := approval.ParseCursor(c)
+		if err != nil {
+			return webhook.InvalidArgument("cursor", "cursor must be a next_cursor this server returned")
+		}
+		f.After = &cur
+	}
+	return nil
 }
 
 func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
@@ -64,24 +83,14 @@ func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
 		s.writeApprovalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, approvalDetail{ApprovalStatus: tools.StatusOf(a, evs), Params: a.Params})
-}
-
-// approvalDetail is the body of GET /api/approvals/{id}: the status, its audit
-// trail and the exact parameters that will run.
-type approvalDetail struct {
-	tools.ApprovalStatus
-	Params json.RawMessage `json:"params"`
+	writeJSON(w, http.StatusOK, api.ApprovalDetail{Approval: tools.StatusOf(a, evs), Params: a.Params})
 }
 
 // handleDecide is POST /api/approvals/{id}/approve|reject with an optional
 // {"reason": "..."} body.
 func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Reason string `json:"reason"`
-			Actor  string `json:"decided_by"`
-		}
+		var body api.Decision
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 		if err == nil && len(strings.TrimSpace(string(raw))) > 0 {
 			err = json.Unmarshal(raw, &body)
@@ -90,10 +99,11 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 			s.writeCallError(w, "", webhook.InvalidPayload("body must be JSON like {\"reason\": \"...\"}"))
 			return
 		}
-		actor := "api"
-		if body.Actor != "" {
-			actor = "api:" + body.Actor
+		label := "api"
+		if body.DecidedBy != "" {
+			label = body.DecidedBy // what the caller says about itself, e.g. cli:alice
 		}
+		actor := PrincipalFrom(r.Context()).Actor(label)
 		id := r.PathValue("id")
 		var a approval.Request
 		if approve {
@@ -110,7 +120,7 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 }
 
 func (s *Server) writeApprovalError(w http.ResponseWriter, r *http.Request, err error) {
-	if !errors.Is(err, approval.ErrNotFound) && !errors.Is(err, approval.ErrConflict) {
+	if !tools.IsUserError(err) {
 		s.log.Error("approval request failed", "approval_id", r.PathValue("id"), "err", err)
 	}
 	s.writeCallError(w, "", err)

@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strings"
+
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // bearerMatches compares the request's bearer token to want in constant time.
@@ -12,23 +14,24 @@ func bearerMatches(r *http.Request, want string) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) == 1
 }
 
-// requireMCPToken demands MCP_AUTH_TOKEN as a bearer token when it is set. A
-// client IP that presented too many wrong tokens gets 429 before its token is
-// looked at.
+// requireMCPToken demands MCP_AUTH_TOKEN or APPROVAL_TOKEN as a bearer token
+// when MCP_AUTH_TOKEN is set, and puts the caller's principal in the request
+// context (APPROVAL_TOKEN is accepted whether or not MCP_AUTH_TOKEN is set, and
+// lets in-client confirmations decide). When a token is required, a client IP
+// that presented too many wrong ones gets 429 before its token is looked at.
 func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.MCPAuthToken != "" {
-			if s.refuseThrottled(w, r, "") {
-				return
-			}
-			if !bearerMatches(r, s.cfg.MCPAuthToken) {
-				s.bearerFailed(r, "MCP_AUTH_TOKEN")
-				w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)
-				writeError(w, "", codeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN) is required")
-				return
-			}
+		if s.cfg.MCPAuthToken != "" && s.refuseThrottled(w, r, "") {
+			return
 		}
-		next.ServeHTTP(w, r)
+		p, ok := s.mcpPrincipal(r)
+		if !ok {
+			s.bearerFailed(r, "MCP_AUTH_TOKEN")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)
+			writeError(w, "", api.CodeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN or APPROVAL_TOKEN) is required")
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(ContextWithPrincipal(r.Context(), p)))
 	})
 }
 
@@ -43,10 +46,10 @@ func (s *Server) requireReviewer(next http.HandlerFunc) http.HandlerFunc {
 		if !bearerMatches(r, s.cfg.ApprovalToken) {
 			s.bearerFailed(r, "APPROVAL_TOKEN")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp approvals"`)
-			writeError(w, "", codeUnauthorized, "a valid bearer token (APPROVAL_TOKEN) is required")
+			writeError(w, "", api.CodeUnauthorized, "a valid bearer token (APPROVAL_TOKEN) is required")
 			return
 		}
-		next(w, r)
+		next(w, r.WithContext(ContextWithPrincipal(r.Context(), s.reviewerPrincipal())))
 	}
 }
 

@@ -24,23 +24,38 @@ type Config struct {
 	DataDir                string        `env:"DATA_DIR" envDefault:"./data"`
 	DatabaseURL            string        `env:"DATABASE_URL"`
 	IdempotencyWindow      time.Duration `env:"IDEMPOTENCY_WINDOW" envDefault:"24h"`
-	InboxRetention         time.Duration `env:"INBOX_RETENTION" envDefault:"720h"`
-	ApprovalTTL            time.Duration `env:"APPROVAL_TTL" envDefault:"24h"`
-	PublicURL              string        `env:"PUBLIC_URL"`
+	// IdempotencyBodyWindow is how long a webhook without a key header is
+	// deduplicated by the hash of its body: a sender that posts the same body
+	// later (a status that did not change) is processed again.
+	IdempotencyBodyWindow time.Duration `env:"IDEMPOTENCY_BODY_WINDOW" envDefault:"10m"`
+	InboxRetention        time.Duration `env:"INBOX_RETENTION" envDefault:"720h"`
+	ApprovalTTL           time.Duration `env:"APPROVAL_TTL" envDefault:"24h"`
+	PublicURL             string        `env:"PUBLIC_URL"`
 	// Ingress security (see README "Security"): API keys for senders that
 	// cannot sign, the Standard Webhooks timestamp tolerance, rate limits
 	// (requests per second, burst twice that; 0 disables), and the Origin and
 	// Host values the MCP endpoints accept.
 	MakeComWebhookAPIKey []string      `env:"MAKE_COM_WEBHOOK_API_KEY" envSeparator:","`
 	WebhookTolerance     time.Duration `env:"WEBHOOK_TOLERANCE" envDefault:"5m"`
-	RateLimitPerSource   float64       `env:"RATE_LIMIT_PER_SOURCE" envDefault:"200"`
-	RateLimitPerIP       float64       `env:"RATE_LIMIT_PER_IP" envDefault:"100"`
-	TrustProxyHeaders    bool          `env:"TRUST_PROXY_HEADERS" envDefault:"false"`
-	AllowedOrigins       []string      `env:"ALLOWED_ORIGINS" envSeparator:","`
-	AllowedHosts         []string      `env:"ALLOWED_HOSTS" envSeparator:","`
+	// WebhookRequireTimestamp refuses signatures over the body alone (they
+	// cannot tell a replay from a new request): only Standard Webhooks
+	// signatures, which sign an id and a timestamp, are accepted.
+	WebhookRequireTimestamp bool     `env:"WEBHOOK_REQUIRE_TIMESTAMP" envDefault:"false"`
+	RateLimitPerSource      float64  `env:"RATE_LIMIT_PER_SOURCE" envDefault:"200"`
+	RateLimitPerIP          float64  `env:"RATE_LIMIT_PER_IP" envDefault:"100"`
+	TrustProxyHeaders       bool     `env:"TRUST_PROXY_HEADERS" envDefault:"false"`
+	AllowedOrigins          []string `env:"ALLOWED_ORIGINS" envSeparator:","`
+	AllowedHosts            []string `env:"ALLOWED_HOSTS" envSeparator:","`
 	// ApprovalElicitation lets send_webhook_response ask the person in an MCP
 	// client that declares elicitation to approve or reject right there.
 	ApprovalElicitation bool `env:"APPROVAL_ELICITATION" envDefault:"true"`
+	// ApprovalSelfApprove lets the principal that asked for an approval decide
+	// it; false is four-eyes review, on every channel (and then no MCP
+	// elicitation is asked, since its answer always comes from the requester).
+	ApprovalSelfApprove bool `env:"APPROVAL_SELF_APPROVE" envDefault:"true"`
+	// ApprovalMaxPending caps the pending requests of one requester principal
+	// (0: no cap); send_webhook_response beyond it is a rate_limited tool error.
+	ApprovalMaxPending int `env:"APPROVAL_MAX_PENDING" envDefault:"100"`
 	// ApprovalNotifyURL, when set, receives a short JSON POST (Slack-compatible
 	// "text") for every request that becomes pending.
 	ApprovalNotifyURL     string   `env:"APPROVAL_NOTIFY_URL"`
@@ -80,8 +95,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("MAX_BODY_BYTES=%d: want bytes from 1024 to 67108864", c.MaxBodyBytes)
 	case c.HTTPAddr == "":
 		return fmt.Errorf("HTTP_ADDR is empty: want host:port, e.g. 127.0.0.1:8000")
-	case c.IdempotencyWindow < 0 || c.InboxRetention < 0:
-		return fmt.Errorf("IDEMPOTENCY_WINDOW and INBOX_RETENTION must not be negative")
+	case c.IdempotencyWindow < 0 || c.IdempotencyBodyWindow < 0 || c.InboxRetention < 0:
+		return fmt.Errorf("IDEMPOTENCY_WINDOW, IDEMPOTENCY_BODY_WINDOW and INBOX_RETENTION must not be negative")
 	case c.ApprovalTTL < time.Minute:
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
@@ -90,6 +105,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT and MCP_SESSION_IDLE_TIMEOUT must not be negative")
 	case c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 || c.MCPMaxSessions < 0 || c.AuthFailuresPerMinute < 0:
 		return fmt.Errorf("MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MCP_MAX_SESSIONS and AUTH_FAILURES_PER_MINUTE must not be negative")
+	case c.ApprovalMaxPending < 0 || c.ApprovalMaxPending > 1000:
+		return fmt.Errorf("APPROVAL_MAX_PENDING=%d: want a whole number from 0 (no cap) to 1000", c.ApprovalMaxPending)
+	case c.ApprovalToken != "" && c.ApprovalToken == c.MCPAuthToken:
+		return fmt.Errorf("APPROVAL_TOKEN and MCP_AUTH_TOKEN are the same: every MCP client could approve; use two tokens")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}

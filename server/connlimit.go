@@ -11,20 +11,25 @@ import (
 	"time"
 )
 
-// Connection phases: a waiting connection (new, idle between requests, or
-// still sending its request) may be shed to make room for a new one; a busy
-// one (its handler runs on a fully read request) is kept.
+// Connection phases, in the order they are shed to make room for a new
+// connection: idle between requests first (the client just reconnects), then
+// still sending its body (a slow upload has had its turn), then new or still
+// sending its headers (possibly a request that has not been read yet). A busy
+// connection (its handler runs on a fully read request) is never shed.
 const (
-	phaseWaiting int32 = iota
+	phaseIdle int32 = iota
+	phaseBody
+	phaseNew
 	phaseBusy
 )
 
 // connLimiter is a net.Listener that caps open connections, in total
 // (MAX_CONNECTIONS) and per client IP (MAX_CONNECTIONS_PER_IP). When a new
-// connection would pass a cap, the connection of that scope that has been
-// waiting longest is closed to make room: slow and idle clients are dropped
-// first, so /healthz and new webhooks keep being answered. When every
-// connection is busy, the new one is closed at once.
+// connection would pass a cap, a waiting connection of that scope is closed to
+// make room — the first in shedding order (see the phases), the longest in its
+// phase among equals: idle and slow clients are dropped, so /healthz and new
+// webhooks keep being answered. When every connection is busy, the new one is
+// closed at once.
 type connLimiter struct {
 	net.Listener
 	total, perIP int
@@ -91,26 +96,31 @@ func (l *connLimiter) admit(c net.Conn) (admitted, victim *limitedConn) {
 		l.releaseLocked(victim)
 	}
 	lc := &limitedConn{Conn: c, l: l, ip: ip}
+	lc.phase.Store(phaseNew)
 	lc.since.Store(time.Now().UnixNano())
 	l.conns[lc] = struct{}{}
 	l.byIP[ip]++
 	return lc, victim
 }
 
-// oldestWaiting is the waiting connection (of ip, or of anyone when ip is "")
-// whose phase began first.
+// oldestWaiting is the connection (of ip, or of anyone when ip is "") to shed
+// first: the earliest phase in shedding order, and within it the one that has
+// been in it longest; nil when every one is busy.
 func (l *connLimiter) oldestWaiting(ip string) *limitedConn {
-	var oldest *limitedConn
-	var at int64
+	var victim *limitedConn
+	var vPhase int32
+	var vSince int64
 	for c := range l.conns {
-		if c.phase.Load() != phaseWaiting || (ip != "" && c.ip != ip) {
+		p := c.phase.Load()
+		if p == phaseBusy || (ip != "" && c.ip != ip) {
 			continue
 		}
-		if t := c.since.Load(); oldest == nil || t < at {
-			oldest, at = c, t
+		t := c.since.Load()
+		if victim == nil || p < vPhase || (p == vPhase && t < vSince) {
+			victim, vPhase, vSince = c, p, t
 		}
 	}
-	return oldest
+	return victim
 }
 
 func (l *connLimiter) releaseLocked(c *limitedConn) {
@@ -155,8 +165,10 @@ func (l *connLimiter) connState(c net.Conn, st http.ConnState) {
 		return
 	}
 	switch st {
-	case http.StateNew, http.StateActive, http.StateIdle:
-		lc.setPhase(phaseWaiting)
+	case http.StateNew, http.StateActive: // reading a request's headers
+		lc.setPhase(phaseNew)
+	case http.StateIdle:
+		lc.setPhase(phaseIdle)
 	case http.StateHijacked, http.StateClosed:
 		l.release(lc)
 	}
@@ -206,6 +218,7 @@ func (s *Server) connDeadlines(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		lc, _ := r.Context().Value(connKey{}).(*limitedConn)
 		if r.Body != nil && r.Body != http.NoBody {
+			lc.setPhase(phaseBody)
 			r.Body = &busyAtEOF{ReadCloser: r.Body, conn: lc}
 		} else {
 			lc.setPhase(phaseBusy)

@@ -10,27 +10,25 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-const (
-	testSecret        = "test-secret-not-real"
-	testApprovalToken = "test-approval-token-not-real"
-)
+const testSecret = "test-secret-not-real"
 
 // testConfig is a valid configuration for tests; adjust fields per test.
 func testConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:0", ValidationEnabled: true, TimeoutSeconds: 5, MaxBodyBytes: 1 << 20,
-		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, InboxRetention: 720 * time.Hour,
-		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
-		DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m", ApprovalToken: testApprovalToken,
+		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute,
+		InboxRetention: 720 * time.Hour, ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
+		ApprovalSelfApprove: true, DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m", ApprovalToken: testApprovalToken,
 		HTTPReadTimeout: 30 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: time.Minute,
 		MaxConnections: 512, MaxConnectionsPerIP: 256, MCPSessionIdleTimeout: 30 * time.Minute, MCPMaxSessions: 1000,
 		AuthFailuresPerMinute: 10}
@@ -40,32 +38,50 @@ type testEnv struct {
 	srv   *Server
 	store *store.SQLite
 	http  *httptest.Server
-	logs  *bytes.Buffer
-	logw  *syncWriter
+	logs  *testkit.LockedBuffer
+	clock *testkit.Clock // newDrivenEnv only
 }
 
 // logText is what the server logged so far.
-func (e *testEnv) logText() string {
-	e.logw.mu.Lock()
-	defer e.logw.mu.Unlock()
-	return e.logs.String()
-}
+func (e *testEnv) logText() string { return e.logs.String() }
 
-// newTestEnv starts a server on a real SQLite file and a loopback HTTP listener.
+// newTestEnv starts a server on a real SQLite file and a loopback HTTP
+// listener, with its background work (delivery worker, expiry, pruning) on the
+// wall clock.
 func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	logs := &bytes.Buffer{}
-	logw := &syncWriter{w: logs}
-	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
+	return startEnv(t, cfg, nil, opts...)
+}
+
+// newDrivenEnv is newTestEnv on an injected clock and without the background
+// work: the test runs the delivery worker itself (runWorker) and moves time
+// (e.clock.Advance), so that what is sent, and what is not, never depends on
+// how long the test waited. The clock starts at the wall-clock time, since a
+// browser compares the reviewer cookie's Expires with its own clock.
+func newDrivenEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
+	t.Helper()
+	return startEnv(t, cfg, testkit.NewClock(time.Now().UTC().Truncate(time.Second)), opts...)
+}
+
+func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Server)) *testEnv {
+	t.Helper()
+	logs := &testkit.LockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var now func() time.Time
+	if clock != nil {
+		now = clock.Now
+	}
+	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: now})
 	require.NoError(t, err)
-	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test"})
+	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test", Now: now})
 	require.NoError(t, err)
 	for _, o := range opts {
 		o(srv)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.Start(ctx)
+	if clock == nil {
+		srv.Start(ctx)
+	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		hs.Close()
@@ -73,14 +89,41 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 		srv.Shutdown()
 		require.NoError(t, st.Close())
 		if t.Failed() && testing.Verbose() {
-			_, _ = io.Copy(os.Stderr, logs)
+			_, _ = io.WriteString(os.Stderr, logs.String())
 		}
 	})
-	return &testEnv{srv: srv, store: st, http: hs, logs: logs, logw: logw}
+	return &testEnv{srv: srv, store: st, http: hs, logs: logs, clock: clock}
+}
+
+// runWorker runs the delivery worker until nothing is due at the server's
+// time and every attempt it started is recorded; it returns how many attempts
+// it made.
+func (e *testEnv) runWorker(t *testing.T) int {
+	t.Helper()
+	total := 0
+	for range 20 {
+		n := e.srv.Approvals().RunDue(context.Background(), e.srv.Registry())
+		e.srv.Approvals().Wait()
+		if n == 0 {
+			return total
+		}
+		total += n
+	}
+	t.Fatalf("the delivery worker still found due attempts after 20 rounds (%d attempts)", total)
+	return total
+}
+
+// assertNothingDue moves the clock past the whole retry schedule and the
+// approval TTL and checks that the worker then finds nothing to send.
+func (e *testEnv) assertNothingDue(t *testing.T) {
+	t.Helper()
+	require.NotNil(t, e.clock, "a driven env (newDrivenEnv) moves its own clock")
+	e.clock.Advance(48 * time.Hour)
+	assert.Zero(t, e.runWorker(t), "attempts were due that should never be")
 }
 
 // post sends a JSON webhook and decodes the envelope.
-func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[string]string) (*http.Response, Envelope) {
+func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[string]string) (*http.Response, api.Envelope) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, bytes.NewReader(body))
 	require.NoError(t, err)
@@ -91,7 +134,7 @@ func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[strin
 	resp, err := e.http.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	var env Envelope
+	var env api.Envelope
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &env), "body: %s", raw)
@@ -116,15 +159,4 @@ func readFixture(t *testing.T, name string) []byte {
 	return b
 }
 
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func signHex(secret string, body []byte) string { return webhook.SignHMAC([]byte(secret), body) }
+func signHex(secret string, body []byte) string { return testkit.SignHMAC([]byte(secret), body) }

@@ -16,6 +16,13 @@ import (
 // overdue ones, and pruning the inbox. Shutdown stops it.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.bgCancel = context.WithCancel(ctx)
+	if s.deps.Store.Kind() == "sqlite" { // this process owns the file alone
+		if n, err := s.deps.Store.AbandonInFlight(ctx, s.registry.Owner()); err != nil {
+			s.log.Error("release the in-flight calls of the previous run", "err", err)
+		} else if n > 0 {
+			s.log.Warn("released calls the previous run left in flight; their repeats run again", "count", n)
+		}
+	}
 	s.bgDone.Add(2)
 	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()
@@ -95,6 +102,11 @@ func (s *Server) shutdownHTTP(srv *http.Server) error {
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
 	std := mcpserver.NewStdioServer(s.mcp)
 	std.SetErrorLogger(slogWriterLogger(s.log))
+	// Whoever started this process owns the stdio client: its answers to
+	// in-client confirmations decide.
+	std.SetContextFunc(func(ctx context.Context) context.Context {
+		return ContextWithPrincipal(ctx, Principal{ID: PrincipalLocal, MayApprove: true})
+	})
 	err := std.Listen(ctx, in, out)
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil

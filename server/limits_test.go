@@ -73,13 +73,13 @@ func TestAuthFailuresThrottled(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 			cfg := testConfig()
 			cfg.AuthFailuresPerMinute, cfg.TrustProxyHeaders = 3, true
 			if tc.configure != nil {
 				tc.configure(&cfg)
 			}
-			e := newTestEnv(t, cfg, func(s *Server) { s.deps.Now = clock.Now })
+			e := newDrivenEnv(t, cfg)
+			clock := e.clock
 			for i := range 3 {
 				code, _, body := tc.try(t, e, "203.0.113.1", false)
 				require.Equal(t, http.StatusUnauthorized, code, "wrong credential %d: %s", i+1, body)
@@ -111,10 +111,10 @@ func TestAuthFailuresThrottled(t *testing.T) {
 	})
 	t.Run("sign-in page", func(t *testing.T) {
 		t.Parallel()
-		clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 		cfg := testConfig()
 		cfg.AuthFailuresPerMinute = 3
-		e := newTestEnv(t, cfg, func(s *Server) { s.deps.Now = clock.Now })
+		e := newDrivenEnv(t, cfg)
+		clock := e.clock
 		c := browser(t)
 		login := func(token string) *http.Response {
 			_, body := fetch(t, c, http.MethodGet, e.http.URL+"/approvals/login", nil)
@@ -176,28 +176,43 @@ func TestConnLimiterShedsWaitingConnectionsFirst(t *testing.T) {
 			a1, a2 := next(), next()
 			require.Equal(t, 2, l.open())
 
-			// Full: the longest-waiting connection makes room.
+			// Full: a slow upload goes before a connection whose request has not
+			// been read yet, even an older one.
+			a2.setPhase(phaseBody)
 			c3 := dial()
 			a3 := next()
-			assert.True(t, connEnds(t, c1, 10*time.Second), "the oldest waiting connection is closed")
+			assert.True(t, connEnds(t, c2, 10*time.Second), "the slow upload is closed")
+			assert.False(t, connEnds(t, c1, 50*time.Millisecond))
 			assert.Equal(t, 2, l.open())
 
-			// Full of busy connections: the new one is refused.
-			a2.setPhase(phaseBusy)
-			a3.setPhase(phaseBusy)
+			// An idle keep-alive connection goes first of all.
+			a3.setPhase(phaseIdle)
 			c4 := dial()
-			assert.True(t, connEnds(t, c4, 10*time.Second), "refused")
-			assert.False(t, connEnds(t, c2, 50*time.Millisecond), "busy connections are kept")
-			assert.False(t, connEnds(t, c3, 50*time.Millisecond))
+			a4 := next()
+			assert.True(t, connEnds(t, c3, 10*time.Second), "the idle connection is closed")
 
-			require.NoError(t, a2.Close())
+			// Among equals, the one waiting longest goes.
+			c5 := dial()
+			a5 := next()
+			assert.True(t, connEnds(t, c1, 10*time.Second), "the older new connection is closed")
+			assert.False(t, connEnds(t, c4, 50*time.Millisecond))
+
+			// Full of busy connections: the new one is refused.
+			a4.setPhase(phaseBusy)
+			a5.setPhase(phaseBusy)
+			c6 := dial()
+			assert.True(t, connEnds(t, c6, 10*time.Second), "refused")
+			assert.False(t, connEnds(t, c4, 50*time.Millisecond), "busy connections are kept")
+			assert.False(t, connEnds(t, c5, 50*time.Millisecond))
+
+			require.NoError(t, a4.Close())
 			assert.Equal(t, 1, l.open())
 			dial()
 			next()
 			assert.Equal(t, 2, l.open())
 			_ = a1
 			mu.Lock()
-			assert.Equal(t, map[string]int{"evicted": 1, "refused": 1}, shed)
+			assert.Equal(t, map[string]int{"evicted": 3, "refused": 1}, shed)
 			mu.Unlock()
 		})
 	}
@@ -369,10 +384,10 @@ func TestIdleStreamableSessionsExpire(t *testing.T) {
 
 func TestIdleSSESessionsExpire(t *testing.T) {
 	t.Parallel()
-	clock := &fakeClock{t: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	cfg := testConfig()
 	cfg.MCPSessionIdleTimeout = time.Minute
-	e := newTestEnv(t, cfg, func(s *Server) { s.sessions.now = clock.Now })
+	e := newDrivenEnv(t, cfg) // no sweep loop: the test sweeps on its own clock
+	clock := e.clock
 	c, err := client.NewSSEMCPClient(e.http.URL + "/sse")
 	require.NoError(t, err)
 	initialize(t, c)

@@ -16,15 +16,18 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 	"validate_webhook_signature to check a signature, and send_webhook_response to ask a human to approve an " +
 	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
 
+// newMCPServer declares the tools and resources capabilities only. No logging
+// capability: the server sends no log notifications (it logs to stderr). No
+// elicitation key either: elicitation is a client capability; sending
+// elicitation requests (and the input_required results of 2026-07-28) needs
+// only the client's declaration, which clientCanElicit checks.
 func newMCPServer(version string, hooks *mcpserver.Hooks) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
 		mcpserver.WithHooks(hooks), // session counting (mcp_sessions.go)
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
-		mcpserver.WithLogging(),                          // logging/setLevel; notifications filtered per session
+		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
-		mcpserver.WithElicitation(),
 	)
 }
 
@@ -35,7 +38,7 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		input, err := argumentsOf(req)
 		if err != nil {
-			return mcp.NewToolResultError("invalid_payload: arguments are not a JSON object"), nil
+			return toolError("", webhook.InvalidPayload("arguments are not a JSON object")), nil
 		}
 		confirm := s.confirmsInClient(name)
 		if confirm {
@@ -48,11 +51,13 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: name, Requester: requesterOf(ctx)},
 		})
 		if err != nil {
-			return toolError(out.WebhookID, err), nil
+			return toolError(out.CallID, err), nil
 		}
-		if confirm && clientCanElicit(ctx) {
-			if res := s.askToConfirm(ctx, out.Result); res != nil {
-				return res, nil
+		if confirm && s.mayDecideInClient(ctx) {
+			if route := elicitRouteOf(ctx); route != elicitNone {
+				if res := s.askToConfirm(ctx, route, out.Result); res != nil {
+					return res, nil
+				}
 			}
 		}
 		return &mcp.CallToolResult{
@@ -62,19 +67,23 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 	}
 }
 
-// toolError renders an error of Registry.Call as an isError tool result.
-func toolError(webhookID string, err error) *mcp.CallToolResult {
+// toolError is the one function that renders an error as an isError tool
+// result: "code: message (fields: a, b) [call_id …]" from the api table,
+// so a server-side failure shows only its code's message and the id it is
+// logged under (docs/error-handling.md).
+func toolError(callID string, err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(errorText(callID, err))
+}
+
+// errorText is the text of an MCP error, for tool results and for the
+// JSON-RPC errors of resource reads alike.
+func errorText(callID string, err error) string {
 	_, body := errorBodyOf(err)
-	text := body.Code + ": " + body.Message
-	if len(body.Fields) > 0 {
-		b, _ := json.Marshal(body.Fields)
-		text += " (fields: " + string(b) + ")"
+	text := body.Error()
+	if callID != "" {
+		text += " [call_id " + callID + "]"
 	}
-	if webhookID != "" {
-		text += " [webhook_id " + webhookID + "]"
-	}
-	res := mcp.NewToolResultError(text)
-	return res
+	return text
 }
 
 // argumentsOf returns the call's arguments as a JSON object.
@@ -89,8 +98,14 @@ func argumentsOf(req mcp.CallToolRequest) (json.RawMessage, error) {
 	}
 }
 
-// requesterOf names the MCP client that made the request.
+// requesterOf is the actor string of the MCP request: the authenticated
+// principal, labelled with the client's self-declared name.
 func requesterOf(ctx context.Context) string {
+	return PrincipalFrom(ctx).Actor(clientLabel(ctx))
+}
+
+// clientLabel is "mcp-client:<name>" with the name the client declared.
+func clientLabel(ctx context.Context) string {
 	name := ""
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.ClientInfo != nil {
 		name = info.ClientInfo.Name

@@ -17,11 +17,8 @@ import (
 	"github.com/google/uuid"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
-	"github.com/webhook-mcp/webhook-mcp/webhook"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
-
-// codeTooManySessions answers a new MCP session beyond MCP_MAX_SESSIONS.
-const codeTooManySessions = "too_many_sessions"
 
 // releaseAfterSessions is how many sessions must have ended since the last
 // peak before their memory is handed back to the operating system at once
@@ -207,16 +204,16 @@ func (s *Server) sseLimits(next http.Handler) http.Handler {
 // for the transport; beyond the limit it answers 413 payload_too_large.
 func (s *Server) readMCPBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		writeError(w, "", codeTooLarge, "body is larger than MAX_BODY_BYTES")
+		writeError(w, "", api.CodePayloadTooLarge, "body is larger than MAX_BODY_BYTES")
 		return nil, false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeError(w, "", codeTooLarge, "body is larger than MAX_BODY_BYTES")
+			writeError(w, "", api.CodePayloadTooLarge, "body is larger than MAX_BODY_BYTES")
 		} else {
-			writeError(w, "", webhook.CodeInvalidPayload, "could not read the body")
+			writeError(w, "", api.CodeInvalidPayload, "could not read the body")
 		}
 		return nil, false
 	}
@@ -226,6 +223,6 @@ func (s *Server) readMCPBody(w http.ResponseWriter, r *http.Request) ([]byte, bo
 
 func writeTooManySessions(w http.ResponseWriter, limit int) {
 	w.Header().Set("Retry-After", "60")
-	writeError(w, "", codeTooManySessions, "this server already holds "+strconv.Itoa(limit)+
+	writeError(w, "", api.CodeTooManySessions, "this server already holds "+strconv.Itoa(limit)+
 		" MCP sessions (MCP_MAX_SESSIONS); retry later")
 }

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // defaultAllowedOrigins are the browser origins accepted on the MCP endpoints
@@ -117,7 +119,7 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 		if !s.origins.hostAllowed(r) {
 			s.log.WarnContext(r.Context(), "request refused: Host is not this server's", "host", r.Host, "path", r.URL.Path,
 				"remote", r.RemoteAddr)
-			writeError(w, "", codeForbidden, "Host "+r.Host+" is not allowed: add it to ALLOWED_HOSTS or set PUBLIC_URL")
+			writeError(w, "", api.CodeForbidden, "Host "+r.Host+" is not allowed: add it to ALLOWED_HOSTS or set PUBLIC_URL")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -131,7 +133,7 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 		if !s.origins.originAllowed(r) {
 			origin := r.Header.Get("Origin")
 			s.log.WarnContext(r.Context(), "request refused: cross-site Origin", "origin", origin, "path", r.URL.Path)
-			writeError(w, "", codeForbidden, "Origin "+origin+" is not allowed: add it to ALLOWED_ORIGINS")
+			writeError(w, "", api.CodeForbidden, "Origin "+origin+" is not allowed: add it to ALLOWED_ORIGINS")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -145,7 +147,7 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 func (s *Server) apiWrite(next http.HandlerFunc) http.HandlerFunc {
 	guarded := s.checkOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			writeError(w, "", codeUnsupportedMedia, "Content-Type must be application/json")
+			writeError(w, "", api.CodeUnsupportedMedia, "Content-Type must be application/json")
 			return
 		}
 		next(w, r)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"golang.org/x/time/rate"
 )
 
@@ -112,16 +113,6 @@ func (l *limiterSet) evict(now time.Time) {
 	}
 }
 
-// size is how many keys are tracked.
-func (l *limiterSet) size() int {
-	if l == nil {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}
-
 // rateLimit applies RATE_LIMIT_PER_IP, then RATE_LIMIT_PER_SOURCE. On refusal it
 // writes 429 rate_limited with Retry-After and returns false.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, source string) bool {
@@ -137,7 +128,7 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, so
 	}
 	s.metrics.rateLimited.WithLabelValues(scope).Inc()
 	w.Header().Set("Retry-After", retryAfter(wait))
-	writeError(w, webhookID, codeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
+	writeError(w, webhookID, api.CodeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
 		"source": "source"}[scope]+"; retry after the Retry-After seconds")
 	return false
 }
@@ -166,7 +157,7 @@ func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, webhook
 	blocked, wait := s.authThrottled(r)
 	if blocked {
 		w.Header().Set("Retry-After", retryAfter(wait))
-		writeError(w, webhookID, codeRateLimited, "too many wrong credentials from this client IP; retry after the Retry-After seconds")
+		writeError(w, webhookID, api.CodeRateLimited, "too many wrong credentials from this client IP; retry after the Retry-After seconds")
 	}
 	return blocked
 }

@@ -37,7 +37,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /approvals/{id}/reject", s.checkOrigin(s.reviewerPage(s.handleDecidePage(false))))
 	mux.Handle("/mcp", s.checkOrigin(s.requireMCPToken(s.mcpLimits(s.streamable))))
 	mux.Handle("/sse", s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sse))))
-	mux.Handle("/message", s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sse))))
+	mux.Handle("/message", s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sseMessages(s.sse)))))
 	return withNosniff(withRequestID(s.checkHost(s.connDeadlines(mux))))
 }
 

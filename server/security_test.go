@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
@@ -50,7 +51,7 @@ func send(t *testing.T, e *testEnv, method, path, body string, headers map[strin
 
 // errorCode is the error code of an error envelope, or "".
 func errorCode(body string) string {
-	var env Envelope
+	var env api.Envelope
 	if json.Unmarshal([]byte(body), &env) != nil || env.Error == nil {
 		return ""
 	}

@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -56,13 +58,13 @@ func TestErrorTable(t *testing.T) {
 	cfg.MakeComWebhookSecret = []string{testSecret}
 	e := newTestEnv(t, cfg, func(s *Server) {
 		slow := tools.Define(tools.Spec{Name: "slow_action", Description: "sleeps past the deadline",
-			Annotations: tools.Annotations{ReadOnly: true}},
+			Annotations: tools.ReadOnlyLocal()},
 			func(ctx context.Context, _ tools.Invocation, _ struct{}) (struct{}, error) {
 				<-ctx.Done()
 				return struct{}{}, ctx.Err()
 			})
 		broken := tools.Define(tools.Spec{Name: "broken_action", Description: "fails inside",
-			Annotations: tools.Annotations{ReadOnly: true}},
+			Annotations: tools.ReadOnlyLocal()},
 			func(context.Context, tools.Invocation, struct{}) (struct{}, error) {
 				return struct{}{}, assert.AnError
 			})
@@ -72,7 +74,7 @@ func TestErrorTable(t *testing.T) {
 		require.NoError(t, s.RegisterWebhookRoute("test/broken", "broken_action"))
 	})
 	sign := func(b []byte) map[string]string {
-		return map[string]string{"X-Webhook-Signature": "sha256=" + webhook.SignHMAC([]byte(testSecret), b)}
+		return map[string]string{"X-Webhook-Signature": "sha256=" + testkit.SignHMAC([]byte(testSecret), b)}
 	}
 	good := []byte(`{"client_id":"client-1","task":{"id":"t1","name":"n"}}`)
 	cases := []struct {
@@ -113,7 +115,7 @@ func TestErrorTable(t *testing.T) {
 			resp, err := e.http.Client().Do(req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
-			var env Envelope
+			var env api.Envelope
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
 			assert.Equal(t, tc.status, resp.StatusCode)
 			require.NotNil(t, env.Error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -17,7 +18,7 @@ type ListApprovalsInput struct {
 
 // ListApprovalsOutput is the result of list_approvals.
 type ListApprovalsOutput struct {
-	Approvals []ApprovalStatus `json:"approvals" jsonschema:"approval requests, newest first, without audit trails"`
+	Approvals []api.Approval `json:"approvals" jsonschema:"approval requests, newest first, without audit trails"`
 }
 
 func listApprovals(d Deps) Action {
@@ -28,7 +29,7 @@ func listApprovals(d Deps) Action {
 			"target URL, who asked, who decided and why, and the delivery result. Filter by state and client_id. " +
 			"Read-only: a model cannot approve or reject; a human decides on the approvals page, the API, the CLI " +
 			"or when asked in the MCP client.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ListApprovalsInput) (ListApprovalsOutput, error) {
 		f := approval.Filter{ClientID: in.ClientID}
 		if in.State != "" {
@@ -49,11 +50,9 @@ func listApprovals(d Deps) Action {
 		if err != nil {
 			return ListApprovalsOutput{}, err
 		}
-		out := ListApprovalsOutput{Approvals: make([]ApprovalStatus, 0, len(reqs))}
+		out := ListApprovalsOutput{Approvals: make([]api.Approval, 0, len(reqs))}
 		for _, r := range reqs {
-			st := StatusOf(r, nil)
-			st.Events = []approval.Event{}
-			out.Approvals = append(out.Approvals, st)
+			out.Approvals = append(out.Approvals, StatusOf(r, nil))
 		}
 		return out, nil
 	})

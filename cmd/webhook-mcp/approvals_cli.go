@@ -13,25 +13,19 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/webhook-mcp/webhook-mcp/approval"
-	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 const approvalsUsage = `Usage:
-  webhook-mcp approvals list [--state S] [--client-id C] [--limit N] [--json]
+  webhook-mcp approvals list [--state S] [--client-id C] [--limit N] [--cursor C] [--json]
   webhook-mcp approvals show ID [--json]
   webhook-mcp approvals approve ID [--reason R] [--json]
   webhook-mcp approvals reject ID [--reason R] [--json]
 
 Talks to a running server at WEBHOOK_MCP_URL (default http://127.0.0.1:8000) with APPROVAL_TOKEN.
-list shows pending requests unless --state names others (comma-separated, or "all").
+list shows pending requests unless --state names others (comma-separated, or "all"),
+newest first; when more follow, it prints the --cursor that lists the next page.
 `
-
-// approvalDetail is GET /api/approvals/{id}: the status plus the stored parameters.
-type approvalDetail struct {
-	tools.ApprovalStatus
-	Params json.RawMessage `json:"params,omitempty"`
-}
 
 // runApprovals is `webhook-mcp approvals ...`.
 func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -40,13 +34,14 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 	if done || err != nil {
 		return err
 	}
-	var state, clientID, reason *string
+	var state, clientID, cursor, reason *string
 	var limit *int
 	switch sub {
 	case "list":
 		state = fs.String("state", "pending", `states to list, comma-separated, or "all"`)
 		clientID = fs.String("client-id", "", "only this client's requests")
 		limit = fs.Int("limit", 50, "at most this many (1-500)")
+		cursor = fs.String("cursor", "", "the next page, as printed by the previous list")
 	case "approve", "reject":
 		reason = fs.String("reason", "", "why (kept in the audit trail)")
 	}
@@ -56,10 +51,10 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 	}
 	c := newAPIClient(environ)
 	if sub == "list" {
-		return approvalsList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
+		return approvalsList(ctx, c, listQuery(*state, *clientID, *limit, *cursor), *asJSON, stdout)
 	}
 	if sub == "show" {
-		var d approvalDetail
+		var d api.ApprovalDetail
 		if err := c.do(ctx, http.MethodGet, "/api/approvals/"+id, nil, nil, &d); err != nil {
 			return err
 		}
@@ -68,11 +63,11 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 		}
 		return printDetail(stdout, d)
 	}
-	var out tools.ApprovalStatus
-	body := map[string]string{"reason": *reason, "decided_by": "cli:" + cliUser(environ)}
+	var out api.Approval
+	body := api.Decision{Reason: *reason, DecidedBy: "cli:" + cliUser(environ)}
 	err = c.do(ctx, http.MethodPost, "/api/approvals/"+id+"/"+sub, nil, body, &out)
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == api.CodeConflict {
 		return fmt.Errorf("cannot %s %s: %s", sub, id, ae.Message)
 	}
 	if err != nil {
@@ -86,7 +81,7 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 }
 
 // listQuery is the query of the list subcommands; state "all" means no filter.
-func listQuery(state, clientID string, limit int) url.Values {
+func listQuery(state, clientID string, limit int, cursor string) url.Values {
 	q := url.Values{}
 	if state != "" && state != "all" {
 		q.Set("state", state)
@@ -95,14 +90,14 @@ func listQuery(state, clientID string, limit int) url.Values {
 		q.Set("client_id", clientID)
 	}
 	q.Set("limit", strconv.Itoa(limit))
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
 	return q
 }
 
-func approvalsList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
-	q := listQuery(state, clientID, limit)
-	var list struct {
-		Approvals []tools.ApprovalStatus `json:"approvals"`
-	}
+func approvalsList(ctx context.Context, c *apiClient, q url.Values, asJSON bool, stdout io.Writer) error {
+	var list api.ApprovalList
 	if err := c.do(ctx, http.MethodGet, "/api/approvals", q, nil, &list); err != nil {
 		return err
 	}
@@ -118,18 +113,25 @@ func approvalsList(ctx context.Context, c *apiClient, state, clientID string, li
 	now := time.Now()
 	for _, a := range list.Approvals {
 		left := "-"
-		if a.State == approval.StatePending {
+		if a.State == "pending" {
 			left = shortDuration(a.ExpiresAt.Sub(now))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ApprovalID, a.State, shortDuration(now.Sub(a.CreatedAt)),
 			left, orDash(a.ClientID), a.Action, a.TargetURL, a.RequestedBy, orDash(a.DecidedBy))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if list.NextCursor != "" {
+		_, err := fmt.Fprintf(stdout, "\nmore requests follow: list again with --cursor %s\n", list.NextCursor)
+		return err
+	}
+	return nil
 }
 
-func printDetail(w io.Writer, d approvalDetail) error {
+func printDetail(w io.Writer, d api.ApprovalDetail) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	rows := [][2]string{{"id", d.ApprovalID}, {"state", string(d.State)}, {"summary", d.Summary},
+	rows := [][2]string{{"id", d.ApprovalID}, {"state", d.State}, {"summary", d.Summary},
 		{"action", d.Action}, {"client", orDash(d.ClientID)}, {"target", d.TargetURL},
 		{"requested by", d.RequestedBy}, {"created", d.CreatedAt.Local().Format(time.RFC3339)},
 		{"expires", d.ExpiresAt.Local().Format(time.RFC3339)}, {"params sha256", d.ParamsSHA256}}
@@ -161,7 +163,7 @@ func printDetail(w io.Writer, d approvalDetail) error {
 		for _, e := range d.Events {
 			from := ""
 			if e.From != "" {
-				from = string(e.From) + " -> "
+				from = e.From + " -> "
 			}
 			line := fmt.Sprintf("  %s  %s%s by %s", e.At.Local().Format(time.RFC3339), from, e.To, e.Actor)
 			if e.Reason != "" {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
 func TestHelpAndVersion(t *testing.T) {
@@ -58,14 +59,14 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 
 func TestDefaultsAreValid(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig(nil)
+	cfg, err := server.LoadConfig(nil)
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8000", cfg.HTTPAddr)
 	assert.Equal(t, 30, cfg.TimeoutSeconds)
 	assert.True(t, cfg.ValidationEnabled)
 	assert.Equal(t, int64(1<<20), cfg.MaxBodyBytes)
 	assert.Equal(t, "./data", cfg.DataDir)
-	cfg, err = loadConfig([]string{"MAKE_COM_WEBHOOK_SECRET=a, b"})
+	cfg, err = server.LoadConfig([]string{"MAKE_COM_WEBHOOK_SECRET=a, b"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", " b"}, cfg.MakeComWebhookSecret)
 	assert.False(t, strings.Contains(strings.Join(cfg.MakeComWebhookSecret, ""), ","))

@@ -78,7 +78,7 @@ func cli(t *testing.T, base string, environ []string, args ...string) (string, e
 	return out.String(), err
 }
 
-func approvalState(t *testing.T, base, dataDir, id string) string {
+func cliApprovalState(t *testing.T, base, dataDir, id string) string {
 	t.Helper()
 	out, err := cli(t, base, []string{"DATA_DIR=" + dataDir}, "approvals", "show", id, "--json")
 	require.NoError(t, err)
@@ -147,7 +147,7 @@ func TestAttackRebindingAndCrossSiteCannotApprove(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, attack(tc.method, tc.path, tc.host, tc.origin, tc.ct, tc.auth), tc.name)
 	}
-	assert.Equal(t, "pending", approvalState(t, base, dataDir, id), "no attack decided the request")
+	assert.Equal(t, "pending", cliApprovalState(t, base, dataDir, id), "no attack decided the request")
 	assert.Zero(t, delivered.Load())
 
 	// The reviewer's CLI on the same machine reads the token file.
@@ -215,7 +215,7 @@ func TestAttackSlowBodiesDoNotStopHealthz(t *testing.T) {
 	raiseNoFile(t, attackers+1000)
 	// Rate limits off, so that only the connection limits stand in the way;
 	// MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP keep their defaults.
-	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir(), "LOG_LEVEL=warn",
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir(),
 		"RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0"})
 	// A common default: 1024 descriptors. Without connection limits 5,000
 	// held connections exhaust them and nothing is accepted any more.
@@ -331,7 +331,7 @@ func TestAttackInitializeFloodMemoryIsFreed(t *testing.T) {
 	const sessions, limit = 20000, 64 << 20
 	// Every initialize must become a real session (MCP_MAX_SESSIONS above
 	// the flood); a short idle timeout lets the test wait for expiry.
-	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir(), "LOG_LEVEL=warn", "RATE_LIMIT_PER_IP=0",
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir(), "RATE_LIMIT_PER_IP=0",
 		"MCP_SESSION_IDLE_TIMEOUT=10s", "MCP_MAX_SESSIONS=" + strconv.Itoa(sessions)})
 	body := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"flood","version":"1"}}}`
 	httpc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
@@ -367,19 +367,27 @@ func TestAttackInitializeFloodMemoryIsFreed(t *testing.T) {
 	ids.Range(func(any, any) bool { distinct++; return true })
 	require.Equal(t, sessions, distinct)
 	peak := vmRSS(t, cmd.Process.Pid)
-	t.Logf("after %d initialize calls: VmRSS %d MiB", sessions, peak>>20)
 
-	// Wait, bounded, for the sessions to expire and their memory to return.
-	last, deadline := peak, time.Now().Add(90*time.Second)
-	for last >= limit && time.Now().Before(deadline) {
-		time.Sleep(500 * time.Millisecond)
-		last = vmRSS(t, cmd.Process.Pid)
+	// Wait, bounded, for every session to expire and its memory to return.
+	liveRE := regexp.MustCompile(`(?m)^webhookmcp_mcp_sessions (\d+)$`)
+	live := func() string {
+		resp, err := httpc.Get(base + "/metrics")
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		text, _ := io.ReadAll(resp.Body)
+		m := liveRE.FindSubmatch(text)
+		require.NotNil(t, m)
+		return string(m[1])
 	}
+	last, sessionsLeft := peak, live()
+	t.Logf("after %d initialize calls: %s live sessions, VmRSS %d MiB", sessions, sessionsLeft, peak>>20)
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		last, sessionsLeft = vmRSS(t, cmd.Process.Pid), live()
+		if sessionsLeft == "0" && last < limit {
+			break
+		}
+	}
+	require.Equal(t, "0", sessionsLeft, "sessions left after the idle timeout")
 	require.Less(t, last, int64(limit), "VmRSS %d MiB after the idle timeout (peak %d MiB)", last>>20, peak>>20)
 	t.Logf("after the idle timeout: VmRSS %d MiB", last>>20)
-	resp, err := httpc.Get(base + "/metrics")
-	require.NoError(t, err)
-	text, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	assert.Contains(t, string(text), "webhookmcp_mcp_sessions 0")
 }

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"errors"
@@ -8,20 +8,19 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-
-	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
-// loadConfig parses the environment into the server configuration. A bad value
-// is reported by its variable name with what the variable accepts.
-func loadConfig(environ []string) (server.Config, error) {
+// LoadConfig parses the environment (KEY=value strings, as os.Environ gives
+// them) into the configuration and validates it. A bad value is reported by its
+// variable name with what the variable accepts.
+func LoadConfig(environ []string) (Config, error) {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
 			m[k] = v
 		}
 	}
-	cfg, err := env.ParseAsWithOptions[server.Config](env.Options{Environment: m})
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: m})
 	if err != nil {
 		return cfg, fmt.Errorf("configuration: %w", describeEnvError(err, m))
 	}
@@ -45,7 +44,7 @@ func describeEnvError(err error, environ map[string]string) error {
 			msgs = append(msgs, e.Error())
 			continue
 		}
-		field, ok := reflect.TypeFor[server.Config]().FieldByName(pe.Name)
+		field, ok := reflect.TypeFor[Config]().FieldByName(pe.Name)
 		name := field.Tag.Get("env")
 		if !ok || name == "" {
 			msgs = append(msgs, e.Error())
