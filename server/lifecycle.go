@@ -42,6 +42,7 @@ func (s *Server) Start(ctx context.Context) {
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: log.New(io.Discard, "", 0)}
+	s.listenAddr.Store(ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("http listening", "addr", ln.Addr().String(), "mcp", "/mcp", "sse", "/sse",

@@ -16,6 +16,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /api/clients/{client_id}/graph", s.requireReviewer(s.handleClientGraph))
+	mux.HandleFunc("GET /api/events/{id}", s.requireReviewer(s.handleGetEvent))
 	mux.HandleFunc("GET /api/approvals", s.requireReviewer(s.handleListApprovals))
 	mux.HandleFunc("GET /api/approvals/{id}", s.requireReviewer(s.handleGetApproval))
 	mux.HandleFunc("POST /api/approvals/{id}/approve", s.requireReviewer(s.handleDecide(true)))

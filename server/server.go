@@ -82,13 +82,14 @@ type Server struct {
 
 	review *reviewState // approvals page sessions, elicitation signing key, notifier
 
-	apiKeys   map[string][][]byte // source → API keys (under mu)
-	perIP     *limiterSet         // RATE_LIMIT_PER_IP; nil: off
-	perSource *limiterSet         // RATE_LIMIT_PER_SOURCE; nil: off
-	origins   originPolicy        // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
-	metrics   *Metrics            // GET /metrics
-	ready     atomic.Bool         // set by Start; /readyz
-	inflight  atomic.Int64        // webhooks being handled; drained on shutdown
+	apiKeys    map[string][][]byte // source → API keys (under mu)
+	perIP      *limiterSet         // RATE_LIMIT_PER_IP; nil: off
+	perSource  *limiterSet         // RATE_LIMIT_PER_SOURCE; nil: off
+	origins    originPolicy        // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
+	metrics    *Metrics            // GET /metrics
+	ready      atomic.Bool         // set by Start; /readyz
+	inflight   atomic.Int64        // webhooks being handled; drained on shutdown
+	listenAddr atomic.Value        // string: the address Serve listens on (baseURL)
 }
 
 // New assembles a server with the built-in actions and the default route.
@@ -135,7 +136,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	builtin := tools.Builtin(tools.Deps{Graphs: deps.Store, Inbox: deps.Store, Approvals: s.approvals, Sender: sender,
 		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now,
-		SignatureTolerance: cfg.WebhookTolerance})
+		SignatureTolerance: cfg.WebhookTolerance, BaseURL: s.baseURL})
 	for _, a := range builtin {
 		if err := s.RegisterAction(a); err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -52,7 +53,7 @@ func classify(err error) *api.Error {
 		return &api.Error{Code: api.CodeNotFound, Message: nf.Error()}
 	case errors.As(err, &ce):
 		return &api.Error{Code: api.CodeConflict, Message: ce.Error()}
-	case errors.Is(err, approval.ErrNotFound), errors.Is(err, webhook.ErrNotFound):
+	case errors.Is(err, approval.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, graph.ErrNotFound):
 		return &api.Error{Code: api.CodeNotFound}
 	case errors.Is(err, approval.ErrConflict):
 		return &api.Error{Code: api.CodeConflict}
