@@ -24,6 +24,8 @@ func newMCPServer(version string) *mcpserver.MCPServer {
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
 		mcpserver.WithElicitation(),
+		mcpserver.WithExtensions(appsCapability()), // MCP Apps: ui:// views (apps.go)
+		mcpserver.WithToolFilter(linkApps),
 	)
 }
 

@@ -125,6 +125,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Now: deps.Now, Logger: deps.Logger})
 	s.mcp = newMCPServer(deps.Version)
 	s.addGraphResource()
+	if err := s.addAppResources(); err != nil {
+		return nil, err
+	}
 	s.streamable = mcpserver.NewStreamableHTTPServer(s.mcp, mcpserver.WithEndpointPath("/mcp"),
 		mcpserver.WithStreamableHTTPLogger(deps.Logger), mcpserver.WithDisableLocalhostProtection(s.origins.extraHosts()))
 	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
