@@ -49,6 +49,13 @@ type Config struct {
 	// ApprovalElicitation lets send_webhook_response ask the person in an MCP
 	// client that declares elicitation to approve or reject right there.
 	ApprovalElicitation bool `env:"APPROVAL_ELICITATION" envDefault:"true"`
+	// ApprovalSelfApprove lets the principal that asked for an approval decide
+	// it; false is four-eyes review, on every channel (and then no MCP
+	// elicitation is asked, since its answer always comes from the requester).
+	ApprovalSelfApprove bool `env:"APPROVAL_SELF_APPROVE" envDefault:"true"`
+	// ApprovalMaxPending caps the pending requests of one requester principal
+	// (0: no cap); send_webhook_response beyond it is a rate_limited tool error.
+	ApprovalMaxPending int `env:"APPROVAL_MAX_PENDING" envDefault:"100"`
 	// ApprovalNotifyURL, when set, receives a short JSON POST (Slack-compatible
 	// "text") for every request that becomes pending.
 	ApprovalNotifyURL     string   `env:"APPROVAL_NOTIFY_URL"`
@@ -77,6 +84,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.ApprovalMaxPending < 0 || c.ApprovalMaxPending > 1000:
+		return fmt.Errorf("APPROVAL_MAX_PENDING=%d: want a whole number from 0 (no cap) to 1000", c.ApprovalMaxPending)
+	case c.ApprovalToken != "" && c.ApprovalToken == c.MCPAuthToken:
+		return fmt.Errorf("APPROVAL_TOKEN and MCP_AUTH_TOKEN are the same: every MCP client could approve; use two tokens")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}

@@ -40,7 +40,7 @@ func fetch(d Deps) Action {
 		Description: "Return one record found by search, whole: a client with its tasks and people, a task or a " +
 			"person with its properties and relationships, a webhook event with its body, or an approval request " +
 			"with its state and decision. Returns {id, title, text, url, metadata}. Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in FetchInput) (FetchOutput, error) {
 		if in.ID == "" {
 			return FetchOutput{}, webhook.MissingFields("id")

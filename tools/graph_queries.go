@@ -53,7 +53,7 @@ func getClientKnowledgeGraph(d Deps) Action {
 		Description: "Return everything known about one client: the knowledge graph merged from every webhook and " +
 			"extraction for that client, each node and relationship with first_seen, last_seen and the webhook ids " +
 			"that mentioned it. Filter with node_types and limit. Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ClientGraphInput) (graph.ClientGraph, error) {
 		if in.ClientID == "" {
 			return graph.ClientGraph{}, webhook.MissingFields("client_id")
@@ -73,7 +73,7 @@ func searchKnowledgeGraph(d Deps) Action {
 		Description: "Find nodes whose label or property values contain query (case-insensitive), in one client's " +
 			"graph or across all clients, and return each with its direct relationships. Use it to answer " +
 			"questions like \"which tasks mention invoices?\" or \"who is assigned to the onboarding task?\". Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in SearchGraphInput) (SearchGraphOutput, error) {
 		if in.Query == "" {
 			return SearchGraphOutput{}, webhook.MissingFields("query")

@@ -56,7 +56,7 @@ func search(d Deps) Action {
 			"tasks and people of the knowledge graphs built from webhooks, the newest webhook events, and approval " +
 			"requests. Returns {results: [{id, title, url}]}, best matches first; pass an id to fetch for the whole " +
 			"record. Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in SearchInput) (SearchOutput, error) {
 		terms := searchTerms(in.Query)
 		if len(terms) == 0 {
