@@ -33,8 +33,10 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /approvals/{id}", s.reviewerPage(s.handleDetailPage))
 	mux.HandleFunc("POST /approvals/{id}/approve", s.reviewerPage(s.handleDecidePage(true)))
 	mux.HandleFunc("POST /approvals/{id}/reject", s.reviewerPage(s.handleDecidePage(false)))
-	mux.Handle("/mcp", s.checkOrigin(s.requireMCPToken(s.streamable)))
-	mux.Handle("/sse", s.checkOrigin(s.requireMCPToken(s.sse)))
-	mux.Handle("/message", s.checkOrigin(s.requireMCPToken(s.sseMessages(s.sse))))
+	mux.HandleFunc(resourceMetadataPath, s.handleResourceMetadata)
+	mux.HandleFunc(resourceMetadataMCPPath, s.handleResourceMetadata)
+	mux.Handle("/mcp", s.corsMCP(s.checkOrigin(s.requireMCPToken(s.streamable))))
+	mux.Handle("/sse", s.corsMCP(s.checkOrigin(s.requireMCPToken(s.sse))))
+	mux.Handle("/message", s.corsMCP(s.checkOrigin(s.requireMCPToken(s.sseMessages(s.sse)))))
 	return withRequestID(mux)
 }

@@ -92,6 +92,7 @@ type Server struct {
 	ready      atomic.Bool         // set by Start; /readyz
 	inflight   atomic.Int64        // webhooks being handled; drained on shutdown
 	listenAddr atomic.Value        // string: the address Serve listens on (baseURL)
+	oauth      *oauthVerifier      // OAUTH_ISSUER; nil: off
 }
 
 // New assembles a server with the built-in actions and the default route.
@@ -116,6 +117,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		routes: map[string]Route{}, secrets: map[string][][]byte{}}
 	s.initIngress()
 	s.review = newReviewState(cfg, deps.Now)
+	if cfg.OAuthIssuer != "" {
+		s.oauth = newOAuthVerifier(cfg, s.oauthAudience, nil, deps.Now)
+	}
 	schedule, err := cfg.RetrySchedule()
 	if err != nil {
 		return nil, err
