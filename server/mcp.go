@@ -24,7 +24,7 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 func newMCPServer(version string) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
+		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
 		mcpserver.WithExtensions(appsCapability()), // MCP Apps: ui:// views (apps.go)
