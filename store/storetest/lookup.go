@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -12,25 +12,30 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-func TestGetEvent(t *testing.T) {
-	t.Parallel()
+// lookupTests are the reads by id that the fetch tool uses.
+var lookupTests = []test{
+	{"GetEvent", testGetEvent},
+	{"GraphNode", testGraphNode},
+}
+
+func testGetEvent(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	_, err := s.BeginEvent(ctx, event("e1", "", t0), t0)
+	s := open(t, url)
+	_, err := s.BeginEvent(ctx, Event("e1", "", t0), t0)
 	require.NoError(t, err)
 	e, err := s.GetEvent(ctx, "e1")
 	require.NoError(t, err)
 	assert.Equal(t, "e1", e.ID)
 	assert.Equal(t, webhook.StateReceived, e.State)
+	assert.Equal(t, "client-1", e.ClientID)
 	assert.JSONEq(t, `{"client_id":"client-1"}`, string(e.Body), "the raw body comes with it")
 	_, err = s.GetEvent(ctx, "nope")
 	assert.ErrorIs(t, err, webhook.ErrNotFound)
 }
 
-func TestGraphNode(t *testing.T) {
-	t.Parallel()
+func testGraphNode(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	g := graph.KnowledgeGraph{ClientID: "c1", KnowledgeNodes: []graph.Node{
 		{ID: "client:c1", Type: "client", Label: "c1"},
 		{ID: "task:t1", Type: "task", Label: "Deck", Properties: map[string]any{"description": "draft"}},
