@@ -17,14 +17,20 @@ func bearerMatches(r *http.Request, want string) bool {
 // requireMCPToken demands MCP_AUTH_TOKEN or APPROVAL_TOKEN as a bearer token
 // when MCP_AUTH_TOKEN is set, and puts the caller's principal in the request
 // context (APPROVAL_TOKEN is accepted whether or not MCP_AUTH_TOKEN is set, and
-// lets in-client confirmations decide). When a token is required, a client IP
-// that presented too many wrong ones gets 429 before its token is looked at.
+// lets in-client confirmations decide). With OAUTH_ISSUER set, a request
+// without either token needs an OAuth access token (authorizeOAuth). When a
+// token is required, a client IP that presented too many wrong ones gets 429
+// before its token is looked at.
 func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.MCPAuthToken != "" && s.refuseThrottled(w, r, "") {
 			return
 		}
 		p, ok := s.mcpPrincipal(r)
+		if s.oauth != nil && (!ok || p.ID == PrincipalAnonymous) {
+			s.authorizeOAuth(w, r, next)
+			return
+		}
 		if !ok {
 			s.bearerFailed(r, "MCP_AUTH_TOKEN")
 			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)

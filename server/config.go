@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -80,6 +81,17 @@ type Config struct {
 	// token, webhook signature or API key) a client IP may present in a burst,
 	// and then per minute, before it gets 429 rate_limited.
 	AuthFailuresPerMinute float64 `env:"AUTH_FAILURES_PER_MINUTE" envDefault:"10"`
+	// OAuthIssuer, when set, makes /mcp, /sse and /message an OAuth 2.1
+	// resource server: JWT access tokens from this issuer (its exact "iss")
+	// are accepted besides MCP_AUTH_TOKEN and APPROVAL_TOKEN (docs/remote.md).
+	OAuthIssuer string `env:"OAUTH_ISSUER"`
+	// OAuthAudience is the "aud" an access token must contain; empty:
+	// PUBLIC_URL (else the listen address) followed by /mcp.
+	OAuthAudience string `env:"OAUTH_AUDIENCE"`
+	// OAuthJWKSURL is where the issuer's signing keys are; empty: discovered
+	// from the issuer's /.well-known/oauth-authorization-server, then
+	// /.well-known/openid-configuration.
+	OAuthJWKSURL string `env:"OAUTH_JWKS_URL"`
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -117,6 +129,29 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.RetrySchedule(); err != nil {
 		return err
+	}
+	return c.validateOAuth()
+}
+
+// validateOAuth checks OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL: the
+// first is an absolute http(s) URL (https but on loopback), the others only
+// make sense with it.
+func (c Config) validateOAuth() error {
+	if c.OAuthIssuer == "" {
+		if c.OAuthAudience != "" || c.OAuthJWKSURL != "" {
+			return fmt.Errorf("OAUTH_AUDIENCE and OAUTH_JWKS_URL need OAUTH_ISSUER, the authorization server's issuer URL")
+		}
+		return nil
+	}
+	for name, v := range map[string]string{"OAUTH_ISSUER": c.OAuthIssuer, "OAUTH_JWKS_URL": c.OAuthJWKSURL,
+		"PUBLIC_URL": c.PublicURL} {
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Host))) {
+			return fmt.Errorf("%s=%q: with OAUTH_ISSUER, want an absolute https URL (http only on loopback)", name, v)
+		}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -50,7 +51,14 @@ func (e *testEnv) logText() string { return e.logs.String() }
 // wall clock.
 func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	return startEnv(t, cfg, nil, opts...)
+	return startEnv(t, cfg, nil, nil, opts...)
+}
+
+// newTestEnvOn is newTestEnv serving on ln, for a configuration that names
+// the server's own URL (PUBLIC_URL) before it starts.
+func newTestEnvOn(t *testing.T, cfg Config, ln net.Listener, opts ...func(*Server)) *testEnv {
+	t.Helper()
+	return startEnv(t, cfg, nil, ln, opts...)
 }
 
 // newDrivenEnv is newTestEnv on an injected clock and without the background
@@ -60,10 +68,10 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 // browser compares the reviewer cookie's Expires with its own clock.
 func newDrivenEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	return startEnv(t, cfg, testkit.NewClock(time.Now().UTC().Truncate(time.Second)), opts...)
+	return startEnv(t, cfg, testkit.NewClock(time.Now().UTC().Truncate(time.Second)), nil, opts...)
 }
 
-func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Server)) *testEnv {
+func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, ln net.Listener, opts ...func(*Server)) *testEnv {
 	t.Helper()
 	logs := &testkit.LockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -82,7 +90,12 @@ func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Serv
 	if clock == nil {
 		srv.Start(ctx)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	if ln != nil {
+		_ = hs.Listener.Close()
+		hs.Listener = ln
+	}
+	hs.Start()
 	t.Cleanup(func() {
 		hs.Close()
 		cancel()

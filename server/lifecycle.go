@@ -56,6 +56,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		srv.ConnState = lim.connState
 		ln = lim
 	}
+	s.listenAddr.Store(ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("http listening", "addr", ln.Addr().String(), "mcp", "/mcp", "sse", "/sse",

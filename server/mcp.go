@@ -28,6 +28,8 @@ func newMCPServer(version string, hooks *mcpserver.Hooks) *mcpserver.MCPServer {
 		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
+		mcpserver.WithExtensions(appsCapability()), // MCP Apps: ui:// views (apps.go)
+		mcpserver.WithToolFilter(linkApps),
 	)
 }
 

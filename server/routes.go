@@ -19,6 +19,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /api/clients/{client_id}/graph", s.requireReviewer(s.handleClientGraph))
+	mux.HandleFunc("GET /api/events/{id}", s.requireReviewer(s.handleGetEvent))
 	mux.HandleFunc("GET /api/approvals", s.requireReviewer(s.handleListApprovals))
 	mux.HandleFunc("GET /api/approvals/{id}", s.requireReviewer(s.handleGetApproval))
 	mux.HandleFunc("POST /api/approvals/{id}/approve", s.apiWrite(s.requireReviewer(s.handleDecide(true))))
@@ -35,9 +36,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /approvals/{id}", s.reviewerPage(s.handleDetailPage))
 	mux.Handle("POST /approvals/{id}/approve", s.checkOrigin(s.reviewerPage(s.handleDecidePage(true))))
 	mux.Handle("POST /approvals/{id}/reject", s.checkOrigin(s.reviewerPage(s.handleDecidePage(false))))
-	mux.Handle("/mcp", s.checkOrigin(s.requireMCPToken(s.mcpLimits(s.streamable))))
-	mux.Handle("/sse", s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sse))))
-	mux.Handle("/message", s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sseMessages(s.sse)))))
+	mux.HandleFunc(resourceMetadataPath, s.handleResourceMetadata)
+	mux.HandleFunc(resourceMetadataMCPPath, s.handleResourceMetadata)
+	mux.Handle("/mcp", s.corsMCP(s.checkOrigin(s.requireMCPToken(s.mcpLimits(s.streamable)))))
+	mux.Handle("/sse", s.corsMCP(s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sse)))))
+	mux.Handle("/message", s.corsMCP(s.checkOrigin(s.requireMCPToken(s.sseLimits(s.sseMessages(s.sse))))))
 	return withNosniff(withRequestID(s.checkHost(s.connDeadlines(mux))))
 }
 

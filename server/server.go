@@ -93,6 +93,8 @@ type Server struct {
 	metrics      *Metrics            // GET /metrics
 	ready        atomic.Bool         // set by Start; /readyz
 	inflight     atomic.Int64        // webhooks being handled; drained on shutdown
+	listenAddr   atomic.Value        // string: the address Serve listens on (baseURL)
+	oauth        *oauthVerifier      // OAUTH_ISSUER; nil: off
 }
 
 // New assembles a server with the built-in actions and the default route.
@@ -137,6 +139,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.sessions = newMCPSessions(cfg, deps.Now, deps.Logger)
 	liveSessions := s.sessions.count
 	s.metrics.mcpSessions.Store(&liveSessions)
+	if cfg.OAuthIssuer != "" {
+		s.oauth = newOAuthVerifier(cfg, s.oauthAudience, nil, deps.Now)
+	}
 	schedule, err := cfg.RetrySchedule()
 	if err != nil {
 		return nil, err
@@ -149,6 +154,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Now: deps.Now, Logger: deps.Logger})
 	s.mcp = newMCPServer(deps.Version, s.sessions.hooks())
 	s.addGraphResource()
+	if err := s.addAppResources(); err != nil {
+		return nil, err
+	}
 	// checkHost and checkOrigin guard every route, so mcp-go's own loopback
 	// check is off: one policy decides.
 	s.streamable = mcpserver.NewStreamableHTTPServer(s.mcp, mcpserver.WithEndpointPath("/mcp"),
@@ -166,7 +174,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	builtin := tools.Builtin(tools.Deps{Graphs: deps.Store, Inbox: deps.Store, Approvals: s.approvals, Sender: sender,
 		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now,
-		SignatureTolerance: cfg.WebhookTolerance})
+		SignatureTolerance: cfg.WebhookTolerance, BaseURL: s.baseURL})
 	for _, a := range builtin {
 		if err := s.RegisterAction(a); err != nil {
 			return nil, err
