@@ -12,7 +12,7 @@ import (
 
 // GetEvent returns one inbox entry with its raw body, or webhook.ErrNotFound.
 func (s *SQLite) GetEvent(ctx context.Context, id string) (webhook.InboxEvent, error) {
-	row := s.rdb.QueryRowContext(ctx, `SELECT `+eventCols+`, body FROM inbox_events WHERE id = ?`, id)
+	row := s.queryRow(ctx, `SELECT `+eventCols+`, body FROM inbox_events WHERE id = ?`, id)
 	var body []byte
 	e, err := scanEvent(withBody{r: row, body: &body})
 	if errors.Is(err, sql.ErrNoRows) {
@@ -41,7 +41,7 @@ func (s *SQLite) GraphNode(ctx context.Context, clientID, nodeID string) (graph.
 		return graph.SearchHit{}, fmt.Errorf("store graph node %s/%s: %w", clientID, nodeID, err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	nodes, err := queryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE client_id = ? AND node_id = ?`,
+	nodes, err := s.queryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE client_id = ? AND node_id = ?`,
 		clientID, nodeID)
 	if err != nil {
 		return graph.SearchHit{}, fmt.Errorf("store graph node %s/%s: %w", clientID, nodeID, err)
@@ -49,7 +49,7 @@ func (s *SQLite) GraphNode(ctx context.Context, clientID, nodeID string) (graph.
 	if len(nodes) == 0 {
 		return graph.SearchHit{}, fmt.Errorf("store graph node %s/%s: %w", clientID, nodeID, graph.ErrNotFound)
 	}
-	rels, err := queryRelationships(ctx, tx, `SELECT `+relCols+` FROM graph_relationships
+	rels, err := s.queryRelationships(ctx, tx, `SELECT `+relCols+` FROM graph_relationships
 		WHERE client_id = ? AND source = ?
 		UNION
 		SELECT `+relCols+` FROM graph_relationships WHERE client_id = ? AND target = ?
