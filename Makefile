@@ -4,7 +4,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint fmt bench bench-profile bench-micro clean fuzz conformance inspector-check
+.PHONY: build run stdio test test-short lint fmt bench bench-profile bench-micro clean fuzz conformance inspector-check \
+	mcpb mcpb-validate walkthrough
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/webhook-mcp
@@ -59,8 +60,26 @@ conformance: build
 inspector-check: build
 	./scripts/inspector-check.sh
 
+# Claude Desktop bundles and the MCP Registry entry (docs/distribution.md):
+# dist/webhook-mcp-<os>-<arch>.mcpb for PLATFORMS (default: linux/amd64
+# linux/arm64 darwin/arm64 darwin/amd64 windows/amd64), dist/SHA256SUMS and
+# dist/server.json, validated against testdata/mcp-registry/server.schema.json.
+PLATFORMS ?=
+mcpb:
+	$(GO) run ./internal/bundle/mkbundle -version $(VERSION) -out dist -platforms "$(PLATFORMS)"
+
+# `mcpb unpack` and `mcpb validate` (npm @anthropic-ai/mcpb, pinned in
+# scripts/node-tools.sh) on every dist/*.mcpb.
+mcpb-validate:
+	./scripts/mcpb-validate.sh
+
+# The README's walkthrough blocks, top to bottom, against a fresh server
+# (scripts/readme-walkthrough.sh; make test runs it too).
+walkthrough: build
+	./scripts/readme-walkthrough.sh
+
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/
 
 clean:
-	rm -rf bin data
+	rm -rf bin data dist
