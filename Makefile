@@ -73,10 +73,11 @@ mcpb:
 mcpb-validate:
 	./scripts/mcpb-validate.sh
 
-# The README's walkthrough blocks, top to bottom, against a fresh server
-# (scripts/readme-walkthrough.sh; make test runs it too).
-walkthrough: build
-	./scripts/readme-walkthrough.sh
+# The README's walkthrough blocks (<!-- walkthrough -->), top to bottom, in one
+# bash against a fresh server (cmd/webhook-mcp/walkthrough_test.go; make test
+# runs it too). Needs bash, curl and jq.
+walkthrough:
+	$(GO) test -count=1 -run 'TestREADMEWalkthrough|TestWalkthrough' ./cmd/webhook-mcp
 
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/
