@@ -16,7 +16,9 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for b in "${bundles[@]}"; do
 	dir="$work/$(basename "$b" .mcpb)"
-	"${MCPB[@]}" unpack "$b" "$dir" >/dev/null
+	if ! out=$("${MCPB[@]}" unpack "$b" "$dir" 2>&1); then
+		echo "mcpb unpack $b: FAILED"; echo "$out" | sed 's/^/    /'; exit 1
+	fi
 	if ! out=$("${MCPB[@]}" validate "$dir/manifest.json" 2>&1); then
 		echo "mcpb validate $b: FAILED"; echo "$out" | sed 's/^/    /'; exit 1
 	fi
