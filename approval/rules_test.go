@@ -9,10 +9,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
-func serviceWith(t *testing.T, c *clock, cfg approval.Config) *approval.Service {
+func serviceWith(t *testing.T, c *testkit.Clock, cfg approval.Config) *approval.Service {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()})
 	require.NoError(t, err)
@@ -48,7 +49,7 @@ func TestActorNamesAComparablePrincipal(t *testing.T) {
 func TestFourEyesRefusesTheRequesterOnEveryDecision(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := serviceWith(t, c, approval.Config{FourEyes: true})
 	d := draft()
 	d.RequestedBy = approval.Actor("token:approval", "mcp-client:Claude")
@@ -79,7 +80,7 @@ func TestFourEyesRefusesTheRequesterOnEveryDecision(t *testing.T) {
 func TestMaxPendingIsPerRequester(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := serviceWith(t, c, approval.Config{MaxPending: 3})
 	flood := draft()
 	flood.RequestedBy = "anonymous (mcp-client:flood)"
@@ -112,7 +113,7 @@ func TestMaxPendingIsPerRequester(t *testing.T) {
 func TestExpireDuePagesThroughAllPending(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := serviceWith(t, c, approval.Config{})
 	for range 600 {
 		_, err := svc.Request(ctx, draft())

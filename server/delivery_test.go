@@ -23,21 +23,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 )
-
-// fakeClock is the injected clock of the delivery tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // scripted answers each request with the next status of its script (the last
 // one repeats), optionally after a delay.
@@ -69,13 +57,13 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // attempts with RunDue on a fake clock.
 type deliveryEnv struct {
 	srv   *Server
-	clock *fakeClock
+	clock *testkit.Clock
 	c     *client.Client
 }
 
 func newDeliveryEnv(t *testing.T, cfg Config) *deliveryEnv {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: clock.Now})
 	require.NoError(t, err)

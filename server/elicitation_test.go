@@ -104,7 +104,7 @@ func TestElicitationDecidesForAnApprover(t *testing.T) {
 	for _, version := range []string{mcp.ProtocolVersion20260728, mcp.ProtocolVersion20251125} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			e := newTestEnv(t, tokenConfig())
+			e := newDrivenEnv(t, tokenConfig())
 			rec := &recorder{}
 			rcv := httptest.NewServer(rec)
 			t.Cleanup(rcv.Close)
@@ -117,6 +117,7 @@ func TestElicitationDecidesForAnApprover(t *testing.T) {
 			data := map[string]any{"client_id": "client-123", "summary": "done"}
 			out := sendForApproval(t, c, rcv.URL, data)
 			assert.Equal(t, "approved", out.Status)
+			require.Equal(t, 1, e.runWorker(t), "the approved request is sent")
 			st := waitState(t, c, out.ApprovalID, "delivered")
 			assert.Equal(t, "token:approval (mcp-client:webhook-mcp-test)", st.DecidedBy)
 			assert.Equal(t, st.RequestedBy, st.DecidedBy)
@@ -149,9 +150,8 @@ func TestElicitationDecidesForAnApprover(t *testing.T) {
 				assert.Equal(t, "token:approval (mcp-client:webhook-mcp-test)", st.DecidedBy)
 				assert.Equal(t, tc.want, st.Reason)
 			}
-			e.srv.Approvals().Kick()
-			require.Never(t, func() bool { return len(rec.received()) > 1 }, 100*time.Millisecond, 10*time.Millisecond,
-				"nothing rejected is sent")
+			e.assertNothingDue(t)
+			assert.Len(t, rec.received(), 1, "nothing rejected is sent")
 		})
 	}
 }

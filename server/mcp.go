@@ -16,14 +16,17 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 	"validate_webhook_signature to check a signature, and send_webhook_response to ask a human to approve an " +
 	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
 
+// newMCPServer declares the tools and resources capabilities only. No logging
+// capability: the server sends no log notifications (it logs to stderr). No
+// elicitation key either: elicitation is a client capability; sending
+// elicitation requests (and the input_required results of 2026-07-28) needs
+// only the client's declaration, which clientCanElicit checks.
 func newMCPServer(version string) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
-		mcpserver.WithLogging(),                          // logging/setLevel; notifications filtered per session
+		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
-		mcpserver.WithElicitation(),
 	)
 }
 

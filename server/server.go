@@ -226,15 +226,6 @@ func (s *Server) RegisterWebhookRoute(path, action string) error {
 	return nil
 }
 
-// Registry is the action registry (for tests and embedding).
-func (s *Server) Registry() *tools.Registry { return s.registry }
-
-// Approvals is the approval service.
-func (s *Server) Approvals() *approval.Service { return s.approvals }
-
-// MCPServer is the underlying mcp-go server (for in-process clients).
-func (s *Server) MCPServer() *mcpserver.MCPServer { return s.mcp }
-
 func (s *Server) secretsFor(source string) [][]byte {
 	s.mu.RLock()
 	defer s.mu.RUnlock()

@@ -20,15 +20,6 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// Annotations are the four MCP tool hints. Every action sets all four explicitly:
-// mcp-go's defaults (destructive, open world) are wrong for most of them.
-type Annotations struct {
-	ReadOnly    bool
-	Destructive bool
-	Idempotent  bool
-	OpenWorld   bool
-}
-
 // Spec describes an action to models and people.
 type Spec struct {
 	Name        string
@@ -236,13 +227,7 @@ func toolFor[In, Out any](s Spec) mcp.Tool {
 		mcp.WithToolTitle(s.Title),
 		mcp.WithInputSchema[In](),
 		mcp.WithOutputSchema[Out](),
-		mcp.WithToolAnnotation(mcp.ToolAnnotation{
-			Title:           s.Title,
-			ReadOnlyHint:    mcp.ToBoolPtr(s.Annotations.ReadOnly),
-			DestructiveHint: mcp.ToBoolPtr(s.Annotations.Destructive),
-			IdempotentHint:  mcp.ToBoolPtr(s.Annotations.Idempotent),
-			OpenWorldHint:   mcp.ToBoolPtr(s.Annotations.OpenWorld),
-		}),
+		mcp.WithToolAnnotation(s.Annotations.tool(s.Title)),
 	)
 	if len(s.InputOverrides) > 0 {
 		t.RawInputSchema = overrideProperties(t.RawInputSchema, s.InputOverrides)

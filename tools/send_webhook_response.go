@@ -26,7 +26,7 @@ func sendWebhookResponse(d Deps) Action {
 			"approves or rejects it outside the conversation (or, when this client supports elicitation, is asked right " +
 			"here and the status comes back approved or rejected); once approved the server sends exactly these " +
 			"parameters, once. Follow it with get_approval_status. Do not call again to retry: that creates a second request.",
-		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: false, OpenWorld: true},
+		Annotations: OutboundGated(),
 		InputOverrides: map[string]map[string]any{"response_data": {
 			"type":        "object",
 			"description": "the JSON object to POST as the request body",

@@ -32,7 +32,7 @@ const gateToken = "gate-e2e-approval-token"
 // gateToken; MCP needs no credential.
 func gateEnv(t *testing.T, extra ...string) []string {
 	return append([]string{"DATA_DIR=" + t.TempDir(), "OUTBOUND_ALLOW_HOSTS=127.0.0.1", "APPROVAL_TOKEN=" + gateToken,
-		"LOG_LEVEL=warn", "DELIVERY_RETRY_SCHEDULE=0s"}, extra...)
+		"DELIVERY_RETRY_SCHEDULE=0s"}, extra...)
 }
 
 // elicitFunc answers elicitations with a function.

@@ -70,10 +70,11 @@ var makeRunLine = regexp.MustCompile(`^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)make run\s*
 
 // walkthroughPrelude defines what the blocks run in: a curl that fails on an
 // HTTP error and on an answer replayed from the idempotency cache (an example
-// that silently repeats an earlier one), and walkthrough_serve for the
-// `make run` lines.
-const walkthroughPrelude = `set -euo pipefail
-trap 'echo "walkthrough: block at README.md:$WALK_LINE failed (walkthrough.sh line $LINENO)" >&2' ERR
+// that silently repeats an earlier one), walkthrough_serve for the `make run`
+// lines (a server on a free loopback port, whose address replaces the
+// README's 127.0.0.1:8000), and walkthrough_run, which runs one block.
+const walkthroughPrelude = `set -eEuo pipefail
+trap 'echo "walkthrough: the block at README.md:$WALK_LINE failed" >&2' ERR
 curl() {
 	local hdr rc=0
 	hdr=$(mktemp)
@@ -88,37 +89,51 @@ curl() {
 walkthrough_stop() {
 	if [ -n "${WALK_PID:-}" ]; then kill -TERM "$WALK_PID" 2>/dev/null || true; wait "$WALK_PID" 2>/dev/null || true; WALK_PID=; fi
 }
+WALK_N=0
 walkthrough_serve() {
 	walkthrough_stop
-	# The README's variables, then what the test needs: its address, data
-	# directory and delivery sink.
-	env "$@" $WALK_SERVE_ENV DATA_DIR="$DATA_DIR" HTTP_ADDR="$WALK_ADDR" bin/webhook-mcp serve >>"$WALK_LOG" 2>&1 &
+	WALK_N=$((WALK_N + 1))
+	local log="$WALK_LOGS/server-$WALK_N.log"
+	# The README's variables, then what the test needs: a free port, its data
+	# directory and its delivery sink.
+	env "$@" $WALK_SERVE_ENV DATA_DIR="$DATA_DIR" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text LOG_LEVEL=info \
+		bin/webhook-mcp serve >"$log" 2>&1 &
 	WALK_PID=$!
+	WALK_ADDR=
 	for _ in $(seq 1 150); do
-		if command curl -fsS -o /dev/null "http://$WALK_ADDR/readyz" 2>/dev/null; then return 0; fi
+		WALK_ADDR=$(sed -n 's/.*msg="http listening" addr=\([0-9.:]*\).*/\1/p' "$log" | head -1)
+		if [ -n "$WALK_ADDR" ] && command curl -fsS -o /dev/null "http://$WALK_ADDR/readyz" 2>/dev/null; then
+			export WEBHOOK_MCP_URL="http://$WALK_ADDR"
+			return 0
+		fi
 		kill -0 "$WALK_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	echo "walkthrough: the server did not start; its log:" >&2; cat "$WALK_LOG" >&2; return 1
+	echo "walkthrough: the server did not start" >&2
+	return 1
+}
+walkthrough_run() {
+	local code
+	code=$(cat)
+	eval "${code//127.0.0.1:8000/$WALK_ADDR}"
 }
 trap walkthrough_stop EXIT
 `
 
-// walkthroughScript turns the README's blocks into one bash script with the
-// README's 127.0.0.1:8000 replaced by addr.
-func walkthroughScript(blocks []walkthroughBlock, addr string) string {
+// walkthroughScript turns the README's blocks into one bash script.
+func walkthroughScript(blocks []walkthroughBlock) string {
 	var b strings.Builder
 	b.WriteString(walkthroughPrelude)
 	b.WriteString("walkthrough_serve\n")
-	for _, blk := range blocks {
-		fmt.Fprintf(&b, "WALK_LINE=%d\necho '=== README.md:%d'\n", blk.Line, blk.Line)
+	for i, blk := range blocks {
+		fmt.Fprintf(&b, "WALK_LINE=%d\necho '=== README.md:%d'\nwalkthrough_run <<'WALK_BLOCK_%d'\n", blk.Line, blk.Line, i)
 		for _, line := range strings.Split(blk.Code, "\n") {
-			line = strings.ReplaceAll(line, "127.0.0.1:8000", addr)
 			if m := makeRunLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 				line = "walkthrough_serve " + m[1]
 			}
 			b.WriteString(line + "\n")
 		}
+		fmt.Fprintf(&b, "WALK_BLOCK_%d\n", i)
 	}
 	return b.String()
 }
@@ -159,25 +174,30 @@ func runWalkthrough(t *testing.T, readme string, sink *deliverySink) (string, er
 	t.Cleanup(sinkSrv.Close)
 
 	work := t.TempDir()
+	logs := filepath.Join(work, "logs")
+	require.NoError(t, os.Mkdir(logs, 0o755))
 	require.NoError(t, os.Mkdir(filepath.Join(work, "bin"), 0o755))
 	require.NoError(t, os.Symlink(binPath, filepath.Join(work, "bin", "webhook-mcp")))
 	script := filepath.Join(work, "walkthrough.sh")
-	addr := freeAddr(t)
-	require.NoError(t, os.WriteFile(script, []byte(walkthroughScript(blocks, addr)), 0o644))
+	require.NoError(t, os.WriteFile(script, []byte(walkthroughScript(blocks)), 0o644))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", script)
 	cmd.Dir = work
 	cmd.Env = []string{"PATH=" + filepath.Join(work, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(), "DATA_DIR=" + filepath.Join(work, "data"), "WALK_ADDR=" + addr,
-		"WALK_LOG=" + filepath.Join(work, "server.log"), "WEBHOOK_MCP_URL=http://" + addr,
+		"HOME=" + t.TempDir(), "DATA_DIR=" + filepath.Join(work, "data"), "WALK_LOGS=" + logs,
 		// Deliveries go to the sink instead of Make.com (loopback, so it must be allowed).
-		"WALK_SERVE_ENV=MAKE_COM_WEBHOOK_ENDPOINT=" + sinkSrv.URL + "/hook OUTBOUND_ALLOW_HOSTS=127.0.0.1 LOG_FORMAT=text"}
+		"WALK_SERVE_ENV=MAKE_COM_WEBHOOK_ENDPOINT=" + sinkSrv.URL + "/hook OUTBOUND_ALLOW_HOSTS=127.0.0.1"}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		log, _ := os.ReadFile(filepath.Join(work, "server.log"))
-		return string(out) + "\n--- server log ---\n" + string(log), err
+		logFiles, _ := filepath.Glob(filepath.Join(logs, "*.log"))
+		var all strings.Builder
+		for _, f := range logFiles {
+			b, _ := os.ReadFile(f)
+			fmt.Fprintf(&all, "\n--- %s ---\n%s", filepath.Base(f), b)
+		}
+		return string(out) + all.String(), err
 	}
 	return string(out), nil
 }
@@ -228,7 +248,7 @@ func TestWalkthroughHarnessFails(t *testing.T) {
 	}{
 		"refused request": {[]string{post("a"), "curl -sS http://127.0.0.1:8000/api/webhook/nowhere/nothing -d '{}'"},
 			"curl failed"},
-		"failing command":  {[]string{"false"}, "README.md:"},
+		"failing command":  {[]string{"false"}, "the block at README.md:"},
 		"replayed example": {[]string{post("same"), post("same")}, "replayed from the idempotency cache"},
 		"signed after restart without a secret": {[]string{"MAKE_COM_WEBHOOK_SECRET=s make run",
 			post("unsigned")}, "curl failed"},
@@ -261,7 +281,7 @@ func TestWalkthroughBlocks(t *testing.T) {
 	_, err = walkthroughBlocks(walkthroughMarker + "\n```sh\necho\n")
 	assert.Error(t, err)
 
-	script := walkthroughScript([]walkthroughBlock{{Line: 1, Code: "A=1 B=x make run   # comment\nmake runner\ncurl http://127.0.0.1:8000/x"}}, "127.0.0.1:5")
+	script := walkthroughScript([]walkthroughBlock{{Line: 1, Code: "A=1 B=x make run   # comment\nmake runner\ncurl http://127.0.0.1:8000/x"}})
 	sc := bufio.NewScanner(strings.NewReader(script))
 	var lines []string
 	for sc.Scan() {
@@ -269,5 +289,5 @@ func TestWalkthroughBlocks(t *testing.T) {
 	}
 	assert.Contains(t, lines, "walkthrough_serve A=1 B=x ")
 	assert.Contains(t, lines, "make runner")
-	assert.Contains(t, lines, "curl http://127.0.0.1:5/x")
+	assert.Contains(t, lines, "curl http://127.0.0.1:8000/x", "rewritten at run time, to the address of the server then running")
 }

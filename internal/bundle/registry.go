@@ -3,10 +3,15 @@ package bundle
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/webhook-mcp/webhook-mcp/server"
@@ -68,19 +73,46 @@ func ValidateServerJSON(schemaPath string, doc []byte) error {
 	return nil
 }
 
-// RegistryTools lists the tools the assembled server registers, as a manifest
+// RegistryTools lists the tools the assembled server serves, as a manifest
 // lists them: the program is wired exactly as `webhook-mcp stdio` wires it,
-// over a throwaway store in dataDir.
-func RegistryTools(ctx context.Context, dataDir string) ([]Tool, error) {
+// over a throwaway store in dataDir, and asked with tools/list over an
+// in-memory stdio pipe.
+func RegistryTools(ctx context.Context, dataDir string) (tools []Tool, err error) {
 	app, err := server.Assemble(ctx, []string{"DATA_DIR=" + dataDir, "LOG_LEVEL=error"}, io.Discard, "bundle")
 	if err != nil {
 		return nil, fmt.Errorf("assemble the server to list its tools: %w", err)
 	}
-	defer app.Close()
-	var out []Tool
-	for _, a := range app.Server.Registry().Actions() {
-		s := a.Spec()
-		out = append(out, Tool{Name: s.Name, Description: s.Description})
+	defer func() { err = errors.Join(err, app.Close()) }()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fromServer, serverOut := io.Pipe()
+	serverIn, toServer := io.Pipe()
+	served := make(chan error, 1)
+	go func() {
+		served <- app.Server.ServeStdio(ctx, serverIn, serverOut)
+		_ = serverOut.Close()
+	}()
+	c := client.NewClient(transport.NewIO(fromServer, toServer, io.NopCloser(strings.NewReader(""))))
+	defer func() {
+		_ = c.Close()
+		_ = toServer.Close()
+		cancel()
+		<-served
+	}()
+	if err := c.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start stdio client: %w", err)
 	}
-	return out, nil
+	init := mcp.InitializeRequest{}
+	init.Params.ClientInfo = mcp.Implementation{Name: "mkbundle", Version: "1"}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		return nil, fmt.Errorf("initialize: %w", err)
+	}
+	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("list tools: %w", err)
+	}
+	for _, t := range list.Tools {
+		tools = append(tools, Tool{Name: t.Name, Description: t.Description})
+	}
+	return tools, nil
 }

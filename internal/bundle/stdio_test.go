@@ -73,7 +73,7 @@ func TestBundleBinaryAnswersInitialize(t *testing.T) {
 		env = append(env, name+"="+substitute(val, values))
 	}
 
-	stderr := &testkit.Buffer{}
+	stderr := &testkit.LockedBuffer{}
 	c, err := client.NewStdioMCPClientWithOptions(command, env, m.Server.MCPConfig.Args,
 		transport.WithCommandStderrWriter(stderr))
 	require.NoError(t, err)
