@@ -33,7 +33,7 @@ func startInstance(t *testing.T, dir string, cfg Config, clock *testkit.Clock, r
 	if clock != nil {
 		now = clock.Now
 	}
-	st, err := store.Open(context.Background(), store.Options{DataDir: dir, Logger: logger, Now: now})
+	st, err := store.OpenSQLite(context.Background(), store.Options{DataDir: dir, Logger: logger, Now: now})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test", Now: now})
 	require.NoError(t, err)
@@ -85,7 +85,7 @@ func TestApprovalsSurviveRestart(t *testing.T) {
 	defer func() { require.NoError(t, b.st.Close()) }()
 	e := &testEnv{srv: b.srv, store: b.st, http: b.http, clock: clock}
 	require.Eventually(t, func() bool { return len(rec.received()) == 1 }, 10*time.Second, 20*time.Millisecond)
-	code, out := decide(t, e, pendingID, "approve", "", "after restart")
+	code, out := decide(t, e, pendingID, "approve", cfg.ApprovalToken, "after restart")
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	require.Eventually(t, func() bool { return len(rec.received()) == 2 }, 10*time.Second, 20*time.Millisecond)
 	// Exactly once: with the background worker stopped (its attempts in flight

@@ -26,9 +26,12 @@ const testSecret = "test-secret-not-real"
 // testConfig is a valid configuration for tests; adjust fields per test.
 func testConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:0", ValidationEnabled: true, TimeoutSeconds: 5, MaxBodyBytes: 1 << 20,
-		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute, InboxRetention: 720 * time.Hour,
-		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"}, ApprovalSelfApprove: true,
-		DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m"}
+		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute,
+		InboxRetention: 720 * time.Hour, ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
+		ApprovalSelfApprove: true, DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m", ApprovalToken: testApprovalToken,
+		HTTPReadTimeout: 30 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: time.Minute,
+		MaxConnections: 512, MaxConnectionsPerIP: 256, MCPSessionIdleTimeout: 30 * time.Minute, MCPMaxSessions: 1000,
+		AuthFailuresPerMinute: 10}
 }
 
 type testEnv struct {
@@ -68,7 +71,7 @@ func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Serv
 	if clock != nil {
 		now = clock.Now
 	}
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: now})
+	st, err := store.OpenSQLite(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: now})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test", Now: now})
 	require.NoError(t, err)
@@ -136,6 +139,17 @@ func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[strin
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &env), "body: %s", raw)
 	return resp, env
+}
+
+// reviewerGet sends GET path with the server's APPROVAL_TOKEN.
+func (e *testEnv) reviewerGet(t *testing.T, path string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.http.URL+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.srv.cfg.ApprovalToken)
+	resp, err := e.http.Client().Do(req)
+	require.NoError(t, err)
+	return resp
 }
 
 func readFixture(t *testing.T, name string) []byte {

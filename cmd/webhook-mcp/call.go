@@ -10,9 +10,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -20,6 +17,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
 const callUsage = `Usage: webhook-mcp call <tool> [--arg key=value ...] [--json '{...}' | --json -]
@@ -171,7 +170,7 @@ func serverURL(env map[string]string) string {
 }
 
 // bearerFor picks the credential for base: MCP_AUTH_TOKEN, APPROVAL_TOKEN, or
-// the token file the server wrote into DATA_DIR, read only when base is on
+// the token the server generated into DATA_DIR, read only when base is on
 // this machine so that it never travels elsewhere.
 func bearerFor(env map[string]string, base string) string {
 	for _, k := range []string{"MCP_AUTH_TOKEN", "APPROVAL_TOKEN"} {
@@ -179,32 +178,18 @@ func bearerFor(env map[string]string, base string) string {
 			return v
 		}
 	}
-	if !isLoopbackURL(base) {
+	if !onThisMachine(base) {
 		return ""
 	}
 	dir := strings.TrimSpace(env["DATA_DIR"])
 	if dir == "" {
 		dir = "./data"
 	}
-	b, err := os.ReadFile(filepath.Join(dir, "approval_token"))
+	tok, err := server.ReadApprovalTokenFile(dir)
 	if err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(b))
-}
-
-// isLoopbackURL reports whether u names localhost or a loopback address.
-func isLoopbackURL(u string) bool {
-	parsed, err := url.Parse(u)
-	if err != nil {
-		return false
-	}
-	host := parsed.Hostname()
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(host)
-	return err == nil && ip.IsLoopback()
+	return tok
 }
 
 // connectMCP starts and initializes an MCP session on base/mcp.

@@ -144,6 +144,22 @@ func TestCallSendsTheBearerToken(t *testing.T) {
 	}
 }
 
+// TestCallUsesTheGeneratedToken: a server without APPROVAL_TOKEN writes one
+// into its DATA_DIR; call on the same machine, with the same DATA_DIR and no
+// token set, finds it there.
+func TestCallUsesTheGeneratedToken(t *testing.T) {
+	t.Parallel()
+	dataDir := t.TempDir()
+	_, base, _ := startServe(t, []string{"DATA_DIR=" + dataDir, "MCP_AUTH_TOKEN=call-test-generated-mcp"})
+	_, err := os.Stat(filepath.Join(dataDir, "approval_token"))
+	require.NoError(t, err, "the server generated its token")
+	_, errOut, code := cliRun(t, []string{"WEBHOOK_MCP_URL=" + base, "DATA_DIR=" + t.TempDir()}, "", "call", "--list")
+	assert.Equal(t, 1, code, "another DATA_DIR has no token: %s", errOut)
+	out, errOut, code := cliRun(t, []string{"WEBHOOK_MCP_URL=" + base, "DATA_DIR=" + dataDir}, "", "call", "--list")
+	require.Zero(t, code, "stderr: %s", errOut)
+	assert.Contains(t, out, "get_approval_status")
+}
+
 // TestTokenFileStaysOnThisMachine: the generated token is read only for a
 // server on a loopback address; a remote URL never gets it.
 func TestTokenFileStaysOnThisMachine(t *testing.T) {
