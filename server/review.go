@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
@@ -57,6 +58,9 @@ type reviewState struct {
 	notify    *http.Client
 	tokens    tokenStore
 	log       *slog.Logger
+	tokenFile  string      // DATA_DIR's approval_token when APPROVAL_TOKEN is not configured
+	signIn     *signInCode // the one-time sign-in link's code; nil with a configured token
+	linkLogged atomic.Bool
 }
 
 func newReviewState(cfg Config, now func() time.Time, tokens tokenStore, log *slog.Logger) *reviewState {
