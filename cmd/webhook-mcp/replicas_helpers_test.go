@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,8 +30,9 @@ type countingReceiver struct {
 	hits      map[string]int
 	hold      chan struct{} // nil: answer at once
 	holdAfter int
-	seen      int // requests since hold was set
-	waiting   int // requests held
+	seen      int      // requests since hold was set
+	waiting   int      // requests held
+	held      []string // their client ports
 }
 
 func (c *countingReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -41,6 +45,9 @@ func (c *countingReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			hold = nil
 		} else {
 			c.waiting++
+			if _, port, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+				c.held = append(c.held, port)
+			}
 		}
 	}
 	c.mu.Unlock()
@@ -169,4 +176,46 @@ func ctxTimeout(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// heldPorts are the client ports of the requests the receiver holds.
+func (c *countingReceiver) heldPorts() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.held...)
+}
+
+// socketOwner returns which of pids holds the loopback TCP socket whose local
+// port is port (Linux: the socket's inode in /proc/net/tcp, matched against
+// each process's file descriptors); -1 when none does.
+func socketOwner(port string, pids ...int) int {
+	p, err := strconv.Atoi(port)
+	if err != nil {
+		return -1
+	}
+	raw, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return -1
+	}
+	inode := ""
+	suffix := fmt.Sprintf(":%04X", p)
+	for _, line := range strings.Split(string(raw), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 9 && strings.HasSuffix(f[1], suffix) {
+			inode = f[9]
+			break
+		}
+	}
+	if inode == "" {
+		return -1
+	}
+	for i, pid := range pids {
+		fds, _ := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+		for _, fd := range fds {
+			if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && l == "socket:["+inode+"]" {
+				return i
+			}
+		}
+	}
+	return -1
 }

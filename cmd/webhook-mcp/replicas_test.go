@@ -7,6 +7,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -38,7 +39,7 @@ func TestReplicasOnPostgres(t *testing.T) {
 		"DELIVERY_RETRY_SCHEDULE=0s,1s,1s,1s,1s,1s,1s,1s", "RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0",
 		"APPROVAL_MAX_PENDING=0"}
 	cmdA, a, stderrA := startServe(t, env)
-	_, b, stderrB := startServe(t, env)
+	cmdB, b, stderrB := startServe(t, env)
 	bases := [2]string{a, b}
 	defer func() {
 		if t.Failed() {
@@ -247,16 +248,23 @@ func TestReplicasOnPostgres(t *testing.T) {
 		for _, id := range ids { // A is woken at once; B finds them on its next poll
 			require.Equal(t, http.StatusOK, apiDo(t, http.MethodPost, a+"/api/approvals/"+id+"/approve", nil))
 		}
+		// Kill the replica that holds a delivery open at the receiver.
+		victim := -1
 		require.Eventually(t, func() bool {
-			rcv.mu.Lock()
-			defer rcv.mu.Unlock()
-			return rcv.waiting > 0
-		}, 20*time.Second, 10*time.Millisecond, "a delivery reached the receiver")
-		require.NoError(t, cmdA.Process.Kill()) // SIGKILL, mid-delivery
-		_, _ = cmdA.Process.Wait()
+			for _, port := range rcv.heldPorts() {
+				if victim = socketOwner(port, cmdA.Process.Pid, cmdB.Process.Pid); victim >= 0 {
+					return true
+				}
+			}
+			return false
+		}, 20*time.Second, 10*time.Millisecond, "a delivery of a replica is held at the receiver")
+		killed := [2]*exec.Cmd{cmdA, cmdB}[victim]
+		survivor := bases[1-victim]
+		require.NoError(t, killed.Process.Kill()) // SIGKILL, mid-delivery
+		_, _ = killed.Process.Wait()
 		recorded := map[string]bool{}
 		for i, id := range ids {
-			if stateOn(t, b, id) == "delivered" {
+			if stateOn(t, survivor, id) == "delivered" {
 				recorded[hooks[i]] = true
 			}
 		}
@@ -265,16 +273,17 @@ func TestReplicasOnPostgres(t *testing.T) {
 		rcv.hold = nil
 		rcv.mu.Unlock()
 		close(release)
-		t.Logf("at the kill: %d of %d deliveries recorded, %d requests at the receiver", len(recorded), n, rcv.waiting)
+		t.Logf("killed replica %c; at the kill: %d of %d deliveries recorded, %d requests held at the receiver",
+			"AB"[victim], len(recorded), n, rcv.waiting)
 
 		require.Eventually(t, func() bool {
 			for _, id := range ids {
-				if stateOn(t, b, id) != "delivered" {
+				if stateOn(t, survivor, id) != "delivered" {
 					return false
 				}
 			}
 			return true
-		}, 60*time.Second, 200*time.Millisecond, "B finishes every delivery, A's claims after the lease")
+		}, 60*time.Second, 200*time.Millisecond, "the survivor finishes every delivery, the dead one's claims after the lease")
 		after, _ := rcv.snapshot()
 		for _, h := range hooks {
 			assert.GreaterOrEqual(t, after[h], 1, "delivery %s received", h)
@@ -289,5 +298,6 @@ func TestReplicasOnPostgres(t *testing.T) {
 			}
 		}
 		t.Logf("%d deliveries were received again (their attempt was cut by the kill before it was recorded)", again)
+		assert.Positive(t, again, "the dead replica's held attempt was taken over and made again")
 	})
 }
