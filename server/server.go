@@ -157,6 +157,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		Now: deps.Now, Logger: deps.Logger})
 	s.mcp = newMCPServer(deps.Version, s.sessions.hooks())
 	s.addGraphResource()
+	s.addMemoryResource()
 	if err := s.addAppResources(); err != nil {
 		return nil, err
 	}
