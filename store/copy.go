@@ -25,7 +25,7 @@ type copyTable struct {
 var copyTables = []copyTable{
 	{name: "inbox_events", cols: []string{"id", "idempotency_key", "kind", "source", "route", "client_id",
 		"received_at", "headers", "body", "body_sha256", "owner", "deadline", "state", "result", "error_code",
-		"error_message", "error_fields", "duration_ms", "completed_at"},
+		"error_message", "error_fields", "duration_ms", "completed_at", "replay_of"},
 		json: map[string]bool{"headers": true, "error_fields": true}, bytes: map[string]bool{"body": true},
 		order: "received_at, rowid"},
 	{name: "graph_nodes", cols: []string{"client_id", "node_id", "type", "label", "properties", "first_seen",

@@ -23,7 +23,7 @@ const (
 // eventCols are the inbox columns read back, everything but the raw body.
 const eventCols = `id, idempotency_key, kind, source, route, client_id, received_at, headers,
 	state, result, error_code, error_message, duration_ms, completed_at, body_sha256, error_fields,
-	owner, deadline`
+	owner, deadline, replay_of`
 
 // BeginEvent records ev in flight unless a live entry holds its key; see
 // webhook.Inbox. The check and the insert run atomically inside the single
@@ -138,8 +138,8 @@ type eventRow struct {
 
 const insertEventQuery = `INSERT INTO inbox_events
 	(id, idempotency_key, kind, source, route, client_id, received_at, headers, body, body_sha256,
-	 owner, deadline, state, result, error_code, error_message, error_fields, duration_ms, completed_at)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	 owner, deadline, state, result, error_code, error_message, error_fields, duration_ms, completed_at, replay_of)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 func (r eventRow) insert(ctx context.Context, tx *wtx) error {
 	_, err := tx.ExecContext(ctx, insertEventQuery, r.args...)
@@ -177,7 +177,8 @@ func (s *SQLite) newEventRow(ev webhook.InboxEvent, state webhook.EventState, c 
 	}
 	return eventRow{args: []any{ev.ID, nullString(key), ev.Kind, ev.Source, ev.Route, ev.ClientID,
 		encTime(ev.ReceivedAt), headers, ev.Body, ev.BodySHA256, ev.Owner, deadline, string(state),
-		nullRaw(c.Result), c.ErrorCode, c.ErrorMessage, encFields(c.ErrorFields), durMS(c.Duration), completedAt}}, nil
+		nullRaw(c.Result), c.ErrorCode, c.ErrorMessage, encFields(c.ErrorFields), durMS(c.Duration), completedAt,
+		ev.ReplayOf}}, nil
 }
 
 const (
@@ -361,7 +362,7 @@ func scanEvent(r rowScanner) (webhook.InboxEvent, error) {
 	)
 	if err := r.Scan(&e.ID, &key, &e.Kind, &e.Source, &e.Route, &e.ClientID, &receivedAt, &headers,
 		&state, &result, &errCode, &errMessage, &e.DurationMS, &completedAt, &e.BodySHA256, &fields,
-		&e.Owner, &deadline); err != nil {
+		&e.Owner, &deadline, &e.ReplayOf); err != nil {
 		return e, err
 	}
 	if fields.Valid {

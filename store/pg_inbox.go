@@ -28,8 +28,8 @@ const pgAbandon = `UPDATE inbox_events SET state = 'failed', error_code = '` + a
 // pgInsertInboxEvent writes one inbox entry.
 const pgInsertInboxEvent = `INSERT INTO inbox_events
 	(id, idempotency_key, kind, source, route, client_id, received_at, headers, body, body_sha256,
-	 owner, deadline, state, result, error_code, error_message, error_fields, duration_ms, completed_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
+	 owner, deadline, state, result, error_code, error_message, error_fields, duration_ms, completed_at, replay_of)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`
 
 // BeginEvent records ev in flight unless a live entry holds its key; see
 // webhook.Inbox. The key's row in inbox_keys is locked while the call decides,
@@ -150,7 +150,8 @@ func (p *Postgres) eventArgs(ev webhook.InboxEvent, state webhook.EventState, c 
 	}
 	return []any{ev.ID, nullString(key), ev.Kind, ev.Source, ev.Route, ev.ClientID,
 		encTime(ev.ReceivedAt), headers, ev.Body, ev.BodySHA256, ev.Owner, deadline, string(state),
-		nullRaw(c.Result), c.ErrorCode, c.ErrorMessage, encFields(c.ErrorFields), durMS(c.Duration), completed}, nil
+		nullRaw(c.Result), c.ErrorCode, c.ErrorMessage, encFields(c.ErrorFields), durMS(c.Duration), completed,
+		ev.ReplayOf}, nil
 }
 
 // completedAt is c.At, or now when unset.

@@ -160,7 +160,7 @@ func (c *call) complete(res Result, callErr error, d time.Duration) (Outcome, we
 func (c *call) event() webhook.InboxEvent {
 	return webhook.InboxEvent{ID: c.inv.CallID, IdempotencyKey: c.key, Kind: c.inv.Kind, Source: c.inv.Source,
 		Route: c.inv.Route, ReceivedAt: c.inv.ReceivedAt, Headers: c.req.Headers, Body: c.body,
-		BodySHA256: c.hash, State: webhook.StateReceived}
+		BodySHA256: c.hash, State: webhook.StateReceived, ReplayOf: c.req.ReplayOf}
 }
 
 // clientID is the request's client id, else the merged graph's, else the

@@ -43,6 +43,8 @@ type Request struct {
 	// ClientID is recorded in the inbox; when empty it comes from the graph the
 	// call merges, else from Input's client_id.
 	ClientID string
+	// ReplayOf, when set, records the call as a replay of that inbox entry.
+	ReplayOf string
 }
 
 // Outcome is the result of Registry.Call.

@@ -46,6 +46,9 @@ type InboxEvent struct {
 	ErrorFields  []string        `json:"error_fields,omitempty"`
 	DurationMS   float64         `json:"duration_ms"`
 	CompletedAt  *time.Time      `json:"completed_at,omitempty"`
+	// ReplayOf names the entry whose stored body this one ran again through
+	// the pipeline (a reviewer's replay); empty otherwise.
+	ReplayOf string `json:"replay_of,omitempty" jsonschema:"the webhook_id this event replays, when it is a replay"`
 	// Owner and Deadline belong to an entry in flight (state received): the
 	// process running it, and when a repeat may stop waiting for it and run again.
 	Owner    string    `json:"-"`

@@ -18,6 +18,7 @@ var inboxTests = []test{
 	{"CompleteEvent", testCompleteEvent},
 	{"ListAndPruneEvents", testListAndPruneEvents},
 	{"CompleteEventMergesItsGraphAtomically", testCompleteEventMergesItsGraphAtomically},
+	{"ReplayOfIsKept", testReplayOfIsKept},
 }
 
 func testBeginEventIdempotency(t *testing.T, url string) {
@@ -185,4 +186,31 @@ func testCompleteEventMergesItsGraphAtomically(t *testing.T, url string) {
 	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "nobody"})
 	require.NoError(t, err)
 	assert.Empty(t, cg.Nodes, "a failed call's graph is not merged")
+}
+
+// testReplayOfIsKept: a replay's entry names the entry it replays, in
+// GetEvent and ListEvents alike, and other entries name none.
+func testReplayOfIsKept(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	_, err := s.BeginEvent(ctx, Event("orig", "key-orig", t0), t0.Add(-time.Hour))
+	require.NoError(t, err)
+	replay := Event("again", "", t0.Add(time.Minute))
+	replay.ReplayOf = "orig"
+	_, err = s.RecordEvent(ctx, replay, webhook.Completion{State: webhook.StateProcessed,
+		Result: json.RawMessage(`{"ok":true}`), At: t0.Add(time.Minute)}, t0)
+	require.NoError(t, err)
+
+	got, err := s.GetEvent(ctx, "again")
+	require.NoError(t, err)
+	assert.Equal(t, "orig", got.ReplayOf)
+	orig, err := s.GetEvent(ctx, "orig")
+	require.NoError(t, err)
+	assert.Empty(t, orig.ReplayOf)
+	evs, err := s.ListEvents(ctx, webhook.EventFilter{})
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	assert.Equal(t, "again", evs[0].ID)
+	assert.Equal(t, "orig", evs[0].ReplayOf)
+	assert.Empty(t, evs[1].ReplayOf)
 }
