@@ -49,6 +49,8 @@ type Envelope struct {
 	ClientID  string          `json:"client_id,omitempty"`
 	Result    json.RawMessage `json:"result,omitempty"`
 	Error     *Error          `json:"error,omitempty"`
+	// ReplayOf names the event a replay (POST /api/events/{id}/replay) ran again.
+	ReplayOf string `json:"replay_of,omitempty"`
 }
 
 // maxFallbackMessage bounds how much of a body without an envelope becomes

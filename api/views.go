@@ -86,3 +86,20 @@ type Decision struct {
 	Reason    string `json:"reason"`
 	DecidedBy string `json:"decided_by"`
 }
+
+// RecoverRequest is the body of POST /api/deliveries/recover: the period in
+// which the deliveries to send again failed (RFC 3339; Until empty: now).
+type RecoverRequest struct {
+	Since time.Time  `json:"since"`
+	Until *time.Time `json:"until,omitempty"`
+}
+
+// RecoverResult is the answer of POST /api/deliveries/recover: the failed
+// deliveries re-queued, and those that could not be (another reviewer retried
+// them meanwhile).
+type RecoverResult struct {
+	Since     time.Time `json:"since"`
+	Until     time.Time `json:"until"`
+	Recovered []string  `json:"recovered"`
+	Skipped   []string  `json:"skipped,omitempty"`
+}

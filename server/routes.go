@@ -22,6 +22,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/clients/{client_id}/graph/import", s.apiWriteOf(s.requireReviewer(s.handleGraphImport),
 		memoryJSONLType, "application/x-ndjson", "application/json"))
 	mux.HandleFunc("GET /api/events/{id}", s.requireReviewer(s.handleGetEvent))
+	mux.HandleFunc("POST /api/events/{id}/replay", s.apiWrite(s.requireReviewer(s.handleReplayEvent)))
 	mux.HandleFunc("GET /api/approvals", s.requireReviewer(s.handleListApprovals))
 	mux.HandleFunc("GET /api/approvals/{id}", s.requireReviewer(s.handleGetApproval))
 	mux.HandleFunc("POST /api/approvals/{id}/approve", s.apiWrite(s.requireReviewer(s.handleDecide(true))))
@@ -29,6 +30,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/deliveries", s.requireReviewer(s.handleListDeliveries))
 	mux.HandleFunc("GET /api/deliveries/{id}", s.requireReviewer(s.handleGetDelivery))
 	mux.HandleFunc("POST /api/deliveries/{id}/retry", s.apiWrite(s.requireReviewer(s.handleRetryDelivery)))
+	mux.HandleFunc("POST /api/deliveries/recover", s.apiWrite(s.requireReviewer(s.handleRecoverDeliveries)))
 	mux.Handle("GET /approvals/static/", webStatic())
 	mux.HandleFunc("GET /approvals/login", s.handleLoginPage)
 	mux.Handle("POST /approvals/login", s.checkOrigin(http.HandlerFunc(s.handleLogin)))
