@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/webhook-mcp/webhook-mcp/tools"
@@ -34,4 +35,31 @@ func (s *Server) handleGetEvent(w http.ResponseWriter, r *http.Request) {
 		v.Body = json.RawMessage(e.Body)
 	}
 	writeJSON(w, http.StatusOK, v)
+}
+
+// handleListEvents is GET /api/events?kind=&state=&client_id=&source=&limit=&before=:
+// inbox entries newest first, without bodies, exactly as list_webhook_events
+// answers (its validation and defaults: kind webhook, limit 50).
+func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	in := tools.ListEventsInput{Kind: q.Get("kind"), ClientID: q.Get("client_id"), Source: q.Get("source"),
+		State: q.Get("state"), Before: q.Get("before")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a number from 1 to 500"))
+			return
+		}
+		in.Limit = n
+	}
+	input, _ := json.Marshal(in) // a struct of strings and an int always encodes
+	out, err := s.registry.Call(r.Context(), tools.Request{Action: "list_webhook_events", Input: input,
+		Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "api", Route: "list_webhook_events", Requester: "reviewer"}})
+	if err != nil {
+		s.writeCallError(w, "", err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(out.Result, '\n'))
 }

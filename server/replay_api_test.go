@@ -112,7 +112,22 @@ func TestReplayEvent(t *testing.T) {
 	for _, ev := range list.Events {
 		replayOf[ev.ID] = ev.ReplayOf
 	}
-	assert.Equal(t, map[string]string{first.WebhookID: "", r1.WebhookID: first.WebhookID, r2.WebhookID: first.WebhookID}, replayOf)
+	want := map[string]string{first.WebhookID: "", r1.WebhookID: first.WebhookID, r2.WebhookID: first.WebhookID}
+	assert.Equal(t, want, replayOf)
+
+	listed := e.reviewerGet(t, "/api/events?kind=webhook&limit=10")
+	defer listed.Body.Close()
+	require.Equal(t, http.StatusOK, listed.StatusCode)
+	list.Events = nil
+	require.NoError(t, json.NewDecoder(listed.Body).Decode(&list))
+	clear(replayOf)
+	for _, ev := range list.Events {
+		replayOf[ev.ID] = ev.ReplayOf
+	}
+	assert.Equal(t, want, replayOf, "GET /api/events as list_webhook_events")
+	bad := e.reviewerGet(t, "/api/events?state=bogus")
+	defer bad.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, bad.StatusCode)
 }
 
 // TestReplayEventRefusals: the reviewer's token, JSON, a known webhook event.

@@ -21,6 +21,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/clients/{client_id}/graph", s.requireReviewer(s.handleClientGraph))
 	mux.HandleFunc("POST /api/clients/{client_id}/graph/import", s.apiWriteOf(s.requireReviewer(s.handleGraphImport),
 		memoryJSONLType, "application/x-ndjson", "application/json"))
+	mux.HandleFunc("GET /api/events", s.requireReviewer(s.handleListEvents))
 	mux.HandleFunc("GET /api/events/{id}", s.requireReviewer(s.handleGetEvent))
 	mux.HandleFunc("POST /api/events/{id}/replay", s.apiWrite(s.requireReviewer(s.handleReplayEvent)))
 	mux.HandleFunc("GET /api/approvals", s.requireReviewer(s.handleListApprovals))
