@@ -19,8 +19,10 @@ Usage:
   webhook-mcp approvals list|show|approve|reject
                         review approval requests on a running server (WEBHOOK_MCP_URL, APPROVAL_TOKEN, or
                         on the server's machine DATA_DIR's generated token); see webhook-mcp approvals help
-  webhook-mcp deliveries list|show|retry
-                        follow outbound deliveries and resend dead letters on a running server
+  webhook-mcp deliveries list|show|retry|recover
+                        follow outbound deliveries and resend dead letters (one, or a period's) on a running server
+  webhook-mcp events list|show|replay
+                        the inbox of a running server; replay runs a stored webhook again as a new event
   webhook-mcp migrate-store --from sqlite://… --to postgres://…
                         copy a SQLite store into an empty PostgreSQL database
   webhook-mcp graph export|import
@@ -66,6 +68,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runApprovals(ctx, args[1:], environ, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
+	case "events":
+		return runEvents(ctx, args[1:], environ, stdout, stderr)
 	case "migrate-store":
 		return runMigrateStore(ctx, args[1:], stdout, stderr)
 	case "graph":
