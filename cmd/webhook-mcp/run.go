@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"syscall"
 
 	"github.com/webhook-mcp/webhook-mcp/server"
 )
@@ -94,7 +95,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
-		return fmt.Errorf("listen on HTTP_ADDR=%s: %w", cfg.HTTPAddr, err)
+		return listenError(ctx, cfg.HTTPAddr, err)
 	}
 	return srv.Serve(ctx, ln)
 }
@@ -107,6 +108,11 @@ func runStdio(ctx context.Context, srv *server.Server, cfg server.Config, logger
 	httpDone := make(chan error, 1)
 	if ln, err := net.Listen("tcp", cfg.HTTPAddr); err != nil {
 		logger.Warn("HTTP listener not started; serving stdio only", "addr", cfg.HTTPAddr, "err", err)
+		go func() { // who holds the port, without delaying stdio
+			if errors.Is(err, syscall.EADDRINUSE) {
+				logger.Warn("HTTP_ADDR is held", "addr", cfg.HTTPAddr, "hint", listenError(ctx, cfg.HTTPAddr, err))
+			}
+		}()
 		close(httpDone)
 	} else {
 		go func() { httpDone <- srv.Serve(ctx, ln) }()
