@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint fmt bench bench-profile bench-micro clean fuzz conformance inspector-check
+.PHONY: build run stdio test test-short lint fmt docs bench bench-profile bench-micro clean fuzz conformance inspector-check
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/webhook-mcp
@@ -27,6 +27,11 @@ lint:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# Regenerate the configuration tables of README.md and docs/configuration.md
+# from the struct tags in server/config.go (go test fails while they differ).
+docs:
+	$(GO) test -count=1 ./cmd/webhook-mcp -run '^TestDocsAreGenerated$$' -update
 
 # Load benchmark (docs/performance.md): webhook-mcp against bare baselines on
 # loopback, under 3 minutes; prints the table, writes bench/results/<date>.json.

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/caarlos0/env/v11"
 )
 
 // defaultServerURL is where the CLI subcommands find a running server.
@@ -27,22 +29,21 @@ type apiClient struct {
 	HTTP    *http.Client
 }
 
-// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN from environ.
+// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN (cliEnv) from environ.
 func newAPIClient(environ []string) *apiClient {
-	c := &apiClient{BaseURL: defaultServerURL, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
-		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "WEBHOOK_MCP_URL":
-			if v = strings.TrimSpace(v); v != "" {
-				c.BaseURL = v
-			}
-		case "APPROVAL_TOKEN":
-			c.Token = v
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
 		}
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	return c
+	// cliEnv has only string fields, which always parse.
+	e, _ := env.ParseAsWithOptions[cliEnv](env.Options{Environment: m})
+	base := strings.TrimSpace(e.ServerURL)
+	if base == "" {
+		base = defaultServerURL
+	}
+	return &apiClient{BaseURL: strings.TrimRight(base, "/"), Token: e.Token, HTTP: &http.Client{Timeout: 30 * time.Second}}
 }
 
 // apiError is an error response of the server in the DESIGN.md shape.

@@ -23,17 +23,7 @@ Usage:
   webhook-mcp deliveries list|show|retry
                         follow outbound deliveries and resend dead letters on a running server
   webhook-mcp version   print the version
-  webhook-mcp help      print this help
-
-Configuration is read from the environment; see README.md for the full table:
-  HTTP_ADDR (127.0.0.1:8000), MAKE_COM_WEBHOOK_SECRET, MAKE_COM_WEBHOOK_ENDPOINT,
-  WEBHOOK_VALIDATION_ENABLED (true), WEBHOOK_TIMEOUT_SECONDS (30), MAX_BODY_BYTES (1048576),
-  APPROVAL_TOKEN, MCP_AUTH_TOKEN, LOG_LEVEL (info), LOG_FORMAT (text), DEBUG (false),
-  DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h),
-  APPROVAL_ELICITATION (true), APPROVAL_NOTIFY_URL, PUBLIC_URL,
-  DELIVERY_RETRY_SCHEDULE (0s,5s,30s,2m,10m,30m), OUTBOUND_ALLOW_HOSTS, OUTBOUND_ALLOW_PRIVATE (false), OUTBOUND_PROXY,
-  MAKE_COM_WEBHOOK_API_KEY, WEBHOOK_TOLERANCE (5m), RATE_LIMIT_PER_IP (20), RATE_LIMIT_PER_SOURCE (50),
-  TRUST_PROXY_HEADERS (false), ALLOWED_ORIGINS (loopback origins), ALLOWED_HOSTS
+  webhook-mcp help      print this help and every configuration variable with its default
 `
 
 // errUsage marks a command-line mistake.
@@ -47,8 +37,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	}
 	switch cmd {
 	case "help", "-h", "--help":
-		_, err := io.WriteString(stdout, usage)
-		return err
+		return writeHelp(stdout)
 	case "version", "--version":
 		_, err := fmt.Fprintf(stdout, "webhook-mcp %s\n", version)
 		return err
@@ -58,7 +47,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
 	case "serve", "stdio":
 	default:
-		_, _ = io.WriteString(stderr, usage)
+		_, _ = io.WriteString(stderr, usage+"\nwebhook-mcp help also lists the configuration variables.\n")
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
 	cfg, err := loadConfig(environ)
