@@ -87,6 +87,8 @@ type Server struct {
 	metrics   *Metrics            // GET /metrics
 	ready     atomic.Bool         // set by Start; /readyz
 	inflight  atomic.Int64        // webhooks being handled; drained on shutdown
+
+	stdioSessions atomic.Int32 // ServeStdio calls running; /api/status lists stdio while > 0
 }
 
 // New assembles a server with the built-in actions and the default route.
