@@ -28,10 +28,13 @@ lint:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-# Regenerate the configuration tables of README.md and docs/configuration.md
-# from the struct tags in server/config.go (go test fails while they differ).
+# Regenerate the generated blocks of the docs: the configuration tables of
+# README.md and docs/configuration.md from the struct tags in server/config.go,
+# the code table of docs/error-handling.md from api/codes.go (tests fail while
+# a committed block differs).
 docs:
 	$(GO) test -count=1 ./cmd/webhook-mcp -run '^TestDocsAreGenerated$$' -update
+	$(GO) test -count=1 ./api -run '^TestDocsTable$$' -update
 
 # Load benchmark (docs/performance.md): webhook-mcp against bare baselines on
 # loopback, under 3 minutes; prints the table, writes bench/results/<date>.json.

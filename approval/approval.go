@@ -59,6 +59,9 @@ var (
 	// ErrConflict means the request is not in a state that allows the transition
 	// (already decided, expired, or claimed by another worker).
 	ErrConflict = errors.New("approval state conflict")
+	// ErrInvalidTransition means a transition the state machine does not have
+	// (pending → delivered, say): stores refuse it whatever the current state.
+	ErrInvalidTransition = errors.New("transition not in the approval state machine")
 )
 
 // ConflictError says which state blocked a transition.
@@ -75,6 +78,26 @@ func (e *ConflictError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrConflict) true.
 func (e *ConflictError) Unwrap() error { return ErrConflict }
+
+// NotFoundError names the id that no request has, in words a caller can show.
+type NotFoundError struct {
+	ID string
+}
+
+// Error implements error.
+func (e *NotFoundError) Error() string { return "no approval with id " + e.ID }
+
+// Unwrap makes errors.Is(err, ErrNotFound) true.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
+
+// named replaces a store's ErrNotFound (wrapped in the store's context) by a
+// *NotFoundError naming id; other errors pass through.
+func named(id string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return &NotFoundError{ID: id}
+	}
+	return err
+}
 
 // Delivery outcomes.
 const (

@@ -169,7 +169,7 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Request
 func (s *Service) decide(ctx context.Context, id string, to State, actor, reason string) (Request, error) {
 	cur, err := s.store.GetApproval(ctx, id)
 	if err != nil {
-		return Request{}, err
+		return Request{}, named(id, err)
 	}
 	now := s.now().UTC()
 	if cur.State == StatePending && !now.Before(cur.ExpiresAt) {
@@ -181,22 +181,22 @@ func (s *Service) decide(ctx context.Context, id string, to State, actor, reason
 	r, err := s.store.TransitionApproval(ctx, Transition{ID: id, From: []State{StatePending}, To: to,
 		Actor: actor, Reason: reason, At: now, Decision: true})
 	if err != nil {
-		return Request{}, err
+		return Request{}, named(id, err)
 	}
 	s.log.InfoContext(ctx, "approval decided", "approval_id", id, "webhook_id", r.WebhookID,
 		"state", to, "decided_by", actor)
 	return r, nil
 }
 
-// Get returns a request and its audit trail.
+// Get returns a request and its audit trail; an unknown id is a *NotFoundError.
 func (s *Service) Get(ctx context.Context, id string) (Request, []Event, error) {
 	r, err := s.store.GetApproval(ctx, id)
 	if err != nil {
-		return Request{}, nil, err
+		return Request{}, nil, named(id, err)
 	}
 	evs, err := s.store.ApprovalEvents(ctx, id)
 	if err != nil {
-		return Request{}, nil, err
+		return Request{}, nil, named(id, err)
 	}
 	return r, evs, nil
 }

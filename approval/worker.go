@@ -122,7 +122,7 @@ func (s *Service) Retry(ctx context.Context, id, actor string) (Request, error) 
 	r, err := s.store.TransitionApproval(ctx, Transition{ID: id, From: []State{StateFailed}, To: StateDelivering,
 		Actor: actor, Reason: "retry requested", At: now, NextAttemptAt: &now, Delivery: &d, ReleaseClaim: true})
 	if err != nil {
-		return r, err
+		return r, named(id, err)
 	}
 	s.Kick()
 	return r, nil
@@ -130,7 +130,8 @@ func (s *Service) Retry(ctx context.Context, id, actor string) (Request, error) 
 
 // Attempts returns the recorded delivery attempts of a request.
 func (s *Service) Attempts(ctx context.Context, id string) ([]Attempt, error) {
-	return s.store.ApprovalAttempts(ctx, id)
+	as, err := s.store.ApprovalAttempts(ctx, id)
+	return as, named(id, err)
 }
 
 // nextDelay is the delay before attempt number next (1-based): the schedule's

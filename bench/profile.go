@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -13,44 +12,23 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/caarlos0/env/v11"
-
 	"github.com/webhook-mcp/webhook-mcp/server"
-	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
-// serveProfiled wires the product exactly as `webhook-mcp serve` does (the
-// same environment variables, store.Open, server.New, Start, Serve) and writes
+// serveProfiled wires the product with the binary's own composition
+// (server.Assemble, then Start and Serve) and writes
 // a CPU profile of the whole process until SIGTERM. It exists only in this
 // harness: the product has no profiling endpoint.
 func serveProfiled(ctx context.Context, args []string) error {
 	if len(args) != 2 || args[0] != "-cpuprofile" {
 		return fmt.Errorf("usage: bench serve-profiled -cpuprofile FILE")
 	}
-	m := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	cfg, err := env.ParseAsWithOptions[server.Config](env.Options{Environment: m})
+	app, err := server.Assemble(ctx, os.Environ(), os.Stderr, "bench")
 	if err != nil {
 		return err
 	}
-	level, err := cfg.Level()
-	if err != nil {
-		return err
-	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	srv, err := server.New(cfg, server.Deps{Store: st, Logger: logger, Version: "bench"})
-	if err != nil {
-		return err
-	}
+	defer app.Close()
+	srv, cfg := app.Server, app.Config
 	f, err := os.Create(args[1])
 	if err != nil {
 		return err
@@ -61,7 +39,6 @@ func serveProfiled(ctx context.Context, args []string) error {
 	}
 	defer pprof.StopCPUProfile()
 	srv.Start(ctx)
-	defer srv.Shutdown()
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return err

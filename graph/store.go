@@ -5,12 +5,6 @@ import (
 	"time"
 )
 
-// GraphResult is implemented by results that carry a knowledge graph to merge
-// into the client's stored graph when the call is recorded as processed.
-type GraphResult interface {
-	ResultGraph() *KnowledgeGraph
-}
-
 // Store persists each client's merged knowledge graph.
 type Store interface {
 	// MergeGraph upserts the nodes and relationships of g into the client's graph,

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 )
 
@@ -69,12 +70,12 @@ func requestApproval(t *testing.T, c *client.Client, url string, data map[string
 	return pending.ApprovalID
 }
 
-func waitState(t *testing.T, c *client.Client, id, want string) tools.ApprovalStatus {
+func waitState(t *testing.T, c *client.Client, id, want string) api.Approval {
 	t.Helper()
-	var st tools.ApprovalStatus
+	var st api.Approval
 	require.Eventually(t, func() bool {
 		res := callTool(t, c, "get_approval_status", map[string]any{"approval_id": id}, &st)
-		return !res.IsError && string(st.State) == want
+		return !res.IsError && st.State == want
 	}, 10*time.Second, 20*time.Millisecond, "approval %s never became %s (last %s)", id, want, st.State)
 	return st
 }
@@ -148,9 +149,9 @@ func TestApprovalRoundTrip(t *testing.T) {
 		resp, err := e.http.Client().Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
-		var st tools.ApprovalStatus
+		var st api.Approval
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
-		assert.Equal(t, "pending", string(st.State))
+		assert.Equal(t, "pending", st.State)
 		require.Len(t, st.Events, 1)
 		assert.Equal(t, "mcp-client:webhook-mcp-test", st.RequestedBy)
 	})
@@ -161,10 +162,8 @@ func TestApprovalRoundTrip(t *testing.T) {
 func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	t.Parallel()
 	type invoice struct {
-		WebhookData struct {
-			ClientID string  `json:"client_id"`
-			Amount   float64 `json:"amount"`
-		} `json:"webhook_data"`
+		ClientID string  `json:"client_id"`
+		Amount   float64 `json:"amount"`
 	}
 	type booked struct {
 		ClientID string  `json:"client_id"`
@@ -175,9 +174,12 @@ func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "book_invoice", Title: "Book invoice", Description: "Books an invoice.",
 			Annotations: tools.Annotations{Idempotent: true}},
-			func(_ context.Context, inv tools.Invocation, in invoice) (booked, error) {
-				return booked{ClientID: in.WebhookData.ClientID, Cents: int64(in.WebhookData.Amount * 100),
-					Source: inv.Source, Amount: in.WebhookData.Amount}, nil
+			func(_ context.Context, inv tools.Invocation, _ struct{}) (booked, error) {
+				in, err := tools.PayloadAs[invoice](inv) // the route's body, decoded once by the server
+				if err != nil {
+					return booked{}, err
+				}
+				return booked{ClientID: in.ClientID, Cents: int64(in.Amount * 100), Source: inv.Source, Amount: in.Amount}, nil
 			})
 		require.NoError(t, s.RegisterAction(a))
 		require.NoError(t, s.RegisterWebhookRoute("billing/invoices", "book_invoice"))

@@ -2,21 +2,16 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
-
-// approvalList is the body of GET /api/approvals.
-type approvalList struct {
-	Approvals []tools.ApprovalStatus `json:"approvals"`
-}
 
 func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
@@ -31,12 +26,12 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return approvalList{Approvals: l} })
+	s.writeStatusList(w, r, f, func(l []api.Approval) any { return api.ApprovalList{Approvals: l} })
 }
 
 // writeStatusList applies the limit query parameter to f, lists the matching
 // requests and writes them, wrapped by wrap, as JSON.
-func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]tools.ApprovalStatus) any) {
+func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]api.Approval) any) {
 	if l := r.URL.Query().Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 500 {
@@ -51,7 +46,7 @@ func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f appro
 		s.writeCallError(w, "", err)
 		return
 	}
-	out := make([]tools.ApprovalStatus, 0, len(reqs))
+	out := make([]api.Approval, 0, len(reqs))
 	for _, a := range reqs {
 		out = append(out, tools.StatusOf(a, nil))
 	}
@@ -64,24 +59,14 @@ func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
 		s.writeApprovalError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, approvalDetail{ApprovalStatus: tools.StatusOf(a, evs), Params: a.Params})
-}
-
-// approvalDetail is the body of GET /api/approvals/{id}: the status, its audit
-// trail and the exact parameters that will run.
-type approvalDetail struct {
-	tools.ApprovalStatus
-	Params json.RawMessage `json:"params"`
+	writeJSON(w, http.StatusOK, api.ApprovalDetail{Approval: tools.StatusOf(a, evs), Params: a.Params})
 }
 
 // handleDecide is POST /api/approvals/{id}/approve|reject with an optional
 // {"reason": "..."} body.
 func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		var body struct {
-			Reason string `json:"reason"`
-			Actor  string `json:"decided_by"`
-		}
+		var body api.Decision
 		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10))
 		if err == nil && len(strings.TrimSpace(string(raw))) > 0 {
 			err = json.Unmarshal(raw, &body)
@@ -91,8 +76,8 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 			return
 		}
 		actor := "api"
-		if body.Actor != "" {
-			actor = "api:" + body.Actor
+		if body.DecidedBy != "" {
+			actor = "api:" + body.DecidedBy
 		}
 		id := r.PathValue("id")
 		var a approval.Request
@@ -110,7 +95,7 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 }
 
 func (s *Server) writeApprovalError(w http.ResponseWriter, r *http.Request, err error) {
-	if !errors.Is(err, approval.ErrNotFound) && !errors.Is(err, approval.ErrConflict) {
+	if !tools.IsUserError(err) {
 		s.log.Error("approval request failed", "approval_id", r.PathValue("id"), "err", err)
 	}
 	s.writeCallError(w, "", err)

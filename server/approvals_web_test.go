@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
@@ -174,7 +175,7 @@ func TestApprovalsPageWithoutTokenIsLoopbackOnly(t *testing.T) {
 	rec = httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(rec, req)
 	assert.Equal(t, http.StatusUnauthorized, rec.Code)
-	var env Envelope
+	var env api.Envelope
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &env))
 	assert.Equal(t, "error", env.Status)
 	assert.Equal(t, "unauthorized", env.Error.Code)

@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // bearerMatches compares the request's bearer token to want in constant time.
@@ -18,7 +20,7 @@ func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.MCPAuthToken != "" && !bearerMatches(r, s.cfg.MCPAuthToken) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)
-			writeError(w, "", codeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN) is required")
+			writeError(w, "", api.CodeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN) is required")
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -32,11 +34,11 @@ func (s *Server) requireReviewer(next http.HandlerFunc) http.HandlerFunc {
 		if s.cfg.ApprovalToken != "" {
 			if !bearerMatches(r, s.cfg.ApprovalToken) {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp approvals"`)
-				writeError(w, "", codeUnauthorized, "a valid bearer token (APPROVAL_TOKEN) is required")
+				writeError(w, "", api.CodeUnauthorized, "a valid bearer token (APPROVAL_TOKEN) is required")
 				return
 			}
 		} else if !isLoopback(r.RemoteAddr) {
-			writeError(w, "", codeUnauthorized, "APPROVAL_TOKEN is not set, so approvals are only served to loopback")
+			writeError(w, "", api.CodeUnauthorized, "APPROVAL_TOKEN is not set, so approvals are only served to loopback")
 			return
 		}
 		next(w, r)

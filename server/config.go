@@ -21,12 +21,14 @@ type Config struct {
 	MaxBodyBytes int64  `env:"MAX_BODY_BYTES" envDefault:"1048576" desc:"largest webhook body in bytes, 1024 to 67108864; a larger one is 413 payload_too_large"`
 	PublicURL    string `env:"PUBLIC_URL" desc:"public base URL (http or https) behind a reverse proxy: its host and origin are accepted on /mcp and /sse, approval links start with it, https makes the reviewer cookie Secure"`
 
-	MakeComWebhookSecret []string      `env:"MAKE_COM_WEBHOOK_SECRET" envSeparator:"," group:"Webhook sources" desc:"HMAC / Standard Webhooks secret(s) of source make.com (whsec_… is base64), comma-separated for rotation (any one verifies; the first signs deliveries); with neither this nor an API key, make.com posts are accepted unsigned"`
-	MakeComWebhookAPIKey []string      `env:"MAKE_COM_WEBHOOK_API_KEY" envSeparator:"," desc:"API key(s) accepted from make.com in X-API-Key or Authorization: Bearer, for senders that cannot sign; comma-separated for rotation"`
-	ValidationEnabled    bool          `env:"WEBHOOK_VALIDATION_ENABLED" envDefault:"true" desc:"false accepts every source unsigned even when secrets or API keys are set"`
-	WebhookTolerance     time.Duration `env:"WEBHOOK_TOLERANCE" envDefault:"5m" desc:"how far a Standard Webhooks webhook-timestamp may be from now, either way (≥ 0)"`
-	TimeoutSeconds       int           `env:"WEBHOOK_TIMEOUT_SECONDS" envDefault:"30" desc:"deadline in seconds, 1 to 3600, of each action call (webhook or tool: 408 timeout) and of each delivery attempt; shutdown drains for up to this plus 5 s"`
-	IdempotencyWindow    time.Duration `env:"IDEMPOTENCY_WINDOW" envDefault:"24h" desc:"how long a repeated webhook (same webhook-id or Idempotency-Key, else same route and body) gets the first response instead of running again; 0: never"`
+	MakeComWebhookSecret    []string      `env:"MAKE_COM_WEBHOOK_SECRET" envSeparator:"," group:"Webhook sources" desc:"HMAC / Standard Webhooks secret(s) of source make.com (whsec_… is base64), comma-separated for rotation (any one verifies; the first signs deliveries); with neither this nor an API key, make.com posts are accepted unsigned"`
+	MakeComWebhookAPIKey    []string      `env:"MAKE_COM_WEBHOOK_API_KEY" envSeparator:"," desc:"API key(s) accepted from make.com in X-API-Key or Authorization: Bearer, for senders that cannot sign; comma-separated for rotation"`
+	ValidationEnabled       bool          `env:"WEBHOOK_VALIDATION_ENABLED" envDefault:"true" desc:"false accepts every source unsigned even when secrets or API keys are set"`
+	WebhookTolerance        time.Duration `env:"WEBHOOK_TOLERANCE" envDefault:"5m" desc:"how far a Standard Webhooks webhook-timestamp may be from now, either way (≥ 0)"`
+	TimeoutSeconds          int           `env:"WEBHOOK_TIMEOUT_SECONDS" envDefault:"30" desc:"deadline in seconds, 1 to 3600, of each action call (webhook or tool: 408 timeout) and of each delivery attempt; shutdown drains for up to this plus 5 s"`
+	WebhookRequireTimestamp bool          `env:"WEBHOOK_REQUIRE_TIMESTAMP" envDefault:"false" desc:"true accepts only Standard Webhooks signatures (over an id and a timestamp): signatures over the body alone and API keys, which cannot tell a replay from a new request, are refused"`
+	IdempotencyWindow       time.Duration `env:"IDEMPOTENCY_WINDOW" envDefault:"24h" desc:"how long a repeated Idempotency-Key gets the first response instead of running again (a webhook-id is kept at least WEBHOOK_TOLERANCE); 0: never"`
+	IdempotencyBodyWindow   time.Duration `env:"IDEMPOTENCY_BODY_WINDOW" envDefault:"10m" desc:"how long a webhook without a key header is deduplicated by the hash of its route and body; the same body posted later is processed again"`
 
 	RateLimitPerIP     float64  `env:"RATE_LIMIT_PER_IP" envDefault:"100" group:"Ingress security" desc:"webhook requests per second per client IP, burst twice that; 0 disables; over it: 429 rate_limited with Retry-After"`
 	RateLimitPerSource float64  `env:"RATE_LIMIT_PER_SOURCE" envDefault:"200" desc:"webhook requests per second per source, burst twice that; 0 disables"`
@@ -66,8 +68,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("WEBHOOK_TIMEOUT_SECONDS=%d: want whole seconds from 1 to 3600", c.TimeoutSeconds)
 	case c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20:
 		return fmt.Errorf("MAX_BODY_BYTES=%d: want bytes from 1024 to 67108864", c.MaxBodyBytes)
-	case c.IdempotencyWindow < 0 || c.InboxRetention < 0:
-		return fmt.Errorf("IDEMPOTENCY_WINDOW and INBOX_RETENTION must not be negative")
+	case c.IdempotencyWindow < 0 || c.IdempotencyBodyWindow < 0 || c.InboxRetention < 0:
+		return fmt.Errorf("IDEMPOTENCY_WINDOW, IDEMPOTENCY_BODY_WINDOW and INBOX_RETENTION must not be negative")
 	case c.ApprovalTTL < time.Minute:
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:

@@ -54,6 +54,27 @@ func TestValidateNamesTheVariable(t *testing.T) {
 	}
 }
 
+// TestConfigErrorsNameTheVariable calls LoadConfig rather than run, so that a
+// value accepted by mistake fails the test instead of starting a server.
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"HTTP_ADDR=":                      "HTTP_ADDR is set but empty",
+		"HTTP_ADDR=8000":                  `HTTP_ADDR="8000"`,
+		"PUBLIC_URL=hooks.example.com":    `PUBLIC_URL="hooks.example.com"`,
+		"APPROVAL_NOTIFY_URL=slack":       `APPROVAL_NOTIFY_URL="slack"`,
+		"ALLOWED_ORIGINS=app.example.com": `ALLOWED_ORIGINS entry "app.example.com"`,
+	}
+	for kv, want := range cases {
+		t.Run(kv, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadConfig([]string{kv})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+		})
+	}
+}
+
 func TestEveryConfigVariableIsDescribed(t *testing.T) {
 	t.Parallel()
 	vars, err := ConfigVars()

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -17,11 +18,6 @@ var deliveryStates = map[string][]approval.State{
 	"failed":     {approval.StateFailed},
 }
 
-// deliveryList is the body of GET /api/deliveries.
-type deliveryList struct {
-	Deliveries []tools.ApprovalStatus `json:"deliveries"`
-}
-
 // handleListDeliveries is GET /api/deliveries?state=&client_id=&limit=: approved
 // requests and what became of their delivery.
 func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
@@ -32,7 +28,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := approval.Filter{States: states, ClientID: q.Get("client_id")}
-	s.writeStatusList(w, r, f, func(l []tools.ApprovalStatus) any { return deliveryList{Deliveries: l} })
+	s.writeStatusList(w, r, f, func(l []api.Approval) any { return api.DeliveryList{Deliveries: l} })
 }
 
 // handleGetDelivery is GET /api/deliveries/{id}: the request, its audit trail and
@@ -45,10 +41,12 @@ func (s *Server) handleGetDelivery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st := tools.StatusOf(a, evs)
-	if st.Attempts, err = s.approvals.Attempts(r.Context(), id); err != nil {
+	attempts, err := s.approvals.Attempts(r.Context(), id)
+	if err != nil {
 		s.writeApprovalError(w, r, err)
 		return
 	}
+	st.Attempts = tools.AttemptsOf(attempts)
 	writeJSON(w, http.StatusOK, st)
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 )
@@ -145,8 +146,8 @@ func (s *Server) finishConfirmation(ctx context.Context, req mcp.CallToolRequest
 	id, valid := s.verifyState(req.Params.RequestState, requester)
 	if !valid || answer == nil {
 		s.log.WarnContext(ctx, "confirmation retry with a bad request state or no answer", "requester", requester)
-		return mcp.NewToolResultError("invalid_argument: the confirmation answer does not match a request this " +
-			"client was asked about; call get_approval_status or ask again"), true
+		return toolError("", api.Errorf(api.CodeInvalidArgument, "the confirmation answer does not match a "+
+			"request this client was asked about; call get_approval_status or ask again")), true
 	}
 	content, _ := answer.Content.(map[string]any)
 	confirm, _ := content["confirm"].(bool)
@@ -172,7 +173,7 @@ func (s *Server) finishConfirmation(ctx context.Context, req mcp.CallToolRequest
 	if err != nil {
 		var ce *approval.ConflictError
 		if errors.As(err, &ce) {
-			return mcp.NewToolResultError(fmt.Sprintf("conflict: approval %s is already %s; nothing changed "+
+			return toolError("", api.Errorf(api.CodeConflict, "approval %s is already %s; nothing changed "+
 				"(call get_approval_status)", id, ce.Current)), true
 		}
 		s.log.ErrorContext(ctx, "decide approval from client", "approval_id", id, "err", err)

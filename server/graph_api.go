@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -30,7 +31,8 @@ func (s *Server) addGraphResource() {
 		}
 		g, err := s.deps.Store.ClientGraph(ctx, graph.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
 		if err != nil {
-			return nil, err
+			s.log.ErrorContext(ctx, "read client graph resource", "client_id", clientID, "err", err)
+			return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
 		}
 		b, err := json.Marshal(g)
 		if err != nil {

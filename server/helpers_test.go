@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -25,7 +26,7 @@ const testSecret = "test-secret-not-real"
 // testConfig is a valid configuration for tests; adjust fields per test.
 func testConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:0", ValidationEnabled: true, TimeoutSeconds: 5, MaxBodyBytes: 1 << 20,
-		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, InboxRetention: 720 * time.Hour,
+		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute, InboxRetention: 720 * time.Hour,
 		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
 		DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m"}
 }
@@ -74,7 +75,7 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 }
 
 // post sends a JSON webhook and decodes the envelope.
-func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[string]string) (*http.Response, Envelope) {
+func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[string]string) (*http.Response, api.Envelope) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, e.http.URL+path, bytes.NewReader(body))
 	require.NoError(t, err)
@@ -85,7 +86,7 @@ func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[strin
 	resp, err := e.http.Client().Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
-	var env Envelope
+	var env api.Envelope
 	raw, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &env), "body: %s", raw)

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -31,16 +32,34 @@ func TestIdempotentRepeats(t *testing.T) {
 	e := newTestEnv(t, testConfig())
 	t.Run("same webhook-id header", func(t *testing.T) {
 		h := map[string]string{"webhook-id": "msg_2Lh9KM"}
-		r1, env1 := e.post(t, seedPath, []byte(`{"client_id":"idem-1","task":{"id":"a"}}`), h)
-		// Same id, even with a different body: the sender says it is the same message.
-		r2, env2 := e.post(t, seedPath, []byte(`{"client_id":"idem-1","task":{"id":"a"},"retry":1}`), h)
+		body := []byte(`{"client_id":"idem-1","task":{"id":"a"}}`)
+		r1, env1 := e.post(t, seedPath, body, h)
+		r2, env2 := e.post(t, seedPath, body, h)
 		require.Equal(t, http.StatusOK, r1.StatusCode)
 		require.Equal(t, http.StatusOK, r2.StatusCode)
 		assert.Empty(t, r1.Header.Get("Idempotent-Replayed"))
 		assert.Equal(t, "true", r2.Header.Get("Idempotent-Replayed"))
 		assert.Equal(t, env1.WebhookID, env2.WebhookID)
-		assert.JSONEq(t, string(env1.Result), string(env2.Result))
+		assert.Equal(t, string(env1.Result), string(env2.Result), "the first response, byte for byte")
 		assert.Equal(t, 1, countEvents(t, e, webhook.EventFilter{ClientID: "idem-1"}))
+	})
+	t.Run("same key with another body is 422 and changes nothing", func(t *testing.T) {
+		h := map[string]string{"Idempotency-Key": "key-reuse-1"}
+		r1, env1 := e.post(t, seedPath, []byte(`{"client_id":"idem-4","task":{"id":"a","name":"First"}}`), h)
+		require.Equal(t, http.StatusOK, r1.StatusCode)
+		r2, env2 := e.post(t, seedPath, []byte(`{"client_id":"idem-4","task":{"id":"z","name":"Other"}}`), h)
+		assert.Equal(t, http.StatusUnprocessableEntity, r2.StatusCode)
+		assert.Equal(t, "idempotency_key_reused", env2.Error.Code)
+		assert.NotEqual(t, env1.WebhookID, env2.WebhookID)
+		assert.Equal(t, 1, countEvents(t, e, webhook.EventFilter{ClientID: "idem-4"}), "nothing processed")
+		g, err := e.store.ClientGraph(context.Background(), graph.GraphQuery{ClientID: "idem-4"})
+		require.NoError(t, err)
+		for _, n := range g.Nodes {
+			assert.NotEqual(t, "task:z", n.ID, "the second body was not merged")
+		}
+		r3, env3 := e.post(t, seedPath, []byte(`{"client_id":"idem-4","task":{"id":"a","name":"First"}}`), h)
+		assert.Equal(t, http.StatusOK, r3.StatusCode, "the first result is untouched")
+		assert.Equal(t, string(env1.Result), string(env3.Result))
 	})
 	t.Run("same body without a header", func(t *testing.T) {
 		body := []byte(`{"client_id":"idem-2","task":{"id":"b","name":"B"}}`)
@@ -63,8 +82,10 @@ func TestIdempotentRepeats(t *testing.T) {
 		r2, env2 := e.post(t, seedPath, body, nil)
 		assert.Equal(t, http.StatusBadRequest, r1.StatusCode)
 		assert.Equal(t, http.StatusBadRequest, r2.StatusCode)
-		assert.Equal(t, env1.WebhookID, env2.WebhookID)
+		assert.Equal(t, "true", r2.Header.Get("Idempotent-Replayed"))
 		assert.Equal(t, "missing_fields", env2.Error.Code)
+		assert.Equal(t, []string{"client_id"}, env2.Error.Fields)
+		assert.Equal(t, env1, env2, "the replayed error equals the first, fields included")
 	})
 }
 
@@ -89,7 +110,7 @@ func TestRepeatWhileInProgressIs409(t *testing.T) {
 	body := []byte(`{"client_id":"c-409"}`)
 	var wg sync.WaitGroup
 	var first *http.Response
-	var firstEnv Envelope
+	var firstEnv api.Envelope
 	wg.Add(1)
 	go func() { defer wg.Done(); first, firstEnv = e.post(t, "/api/webhook/test/blocking", body, nil) }()
 	<-started

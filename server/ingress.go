@@ -9,12 +9,6 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// codeRateLimited and codeForbidden are the HTTP-only codes of ingress checks.
-const (
-	codeRateLimited = "rate_limited"
-	codeForbidden   = "forbidden"
-)
-
 // initIngress sets up what guards the endpoints: API keys from the
 // configuration, rate limiters, the Origin/Host policy and the metrics.
 func (s *Server) initIngress() {
@@ -57,6 +51,9 @@ func (s *Server) checkSignature(source string, h http.Header, body []byte) (stri
 	if !s.cfg.ValidationEnabled || !creds.Configured() {
 		return "none", nil
 	}
+	if s.cfg.WebhookRequireTimestamp { // only a signed id and timestamp tell a replay from a new request
+		return webhook.Verify(h, body, creds, webhook.SchemeStandard)
+	}
 	return webhook.Verify(h, body, creds, webhook.SchemeAuto)
 }
 
@@ -75,7 +72,8 @@ func (s *Server) awaitWebhooks(ctx context.Context) {
 }
 
 // handleReady is GET /readyz: 200 once the server has started and its store
-// answers, 503 before that and while draining for shutdown.
+// can commit, 503 before that, while draining for shutdown, and while the store
+// cannot write (disk full, database file deleted or replaced).
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	status, reason := http.StatusOK, "ready"
 	switch {
@@ -84,7 +82,7 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	case !s.ready.Load():
 		status, reason = http.StatusServiceUnavailable, "starting"
 	default:
-		if _, err := s.deps.Store.SchemaVersion(r.Context()); err != nil {
+		if err := s.deps.Store.Health(r.Context()); err != nil {
 			s.log.ErrorContext(r.Context(), "readyz: store", "err", err)
 			status, reason = http.StatusServiceUnavailable, "store unavailable"
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -83,7 +84,7 @@ func TestWebhookAuthSchemes(t *testing.T) {
 			assert.Equal(t, tc.status, resp.StatusCode, "%+v", env.Error)
 			if tc.status == 401 {
 				require.NotNil(t, env.Error)
-				assert.Equal(t, webhook.CodeInvalidSignature, env.Error.Code)
+				assert.Equal(t, api.CodeInvalidSignature, env.Error.Code)
 				evs, err := e.store.ListEvents(context.Background(), webhook.EventFilter{ClientID: clientOf(tc.req.body)})
 				require.NoError(t, err)
 				assert.Empty(t, evs, "a refused webhook leaves no inbox row")
@@ -150,7 +151,7 @@ func TestRateLimits(t *testing.T) {
 		assert.Equal(t, 200, codes[0])
 		_, env := e.post(t, webhookPath, []byte(`{"client_id":"rl","task":{"id":"t9"}}`), nil)
 		if env.Error != nil {
-			assert.Equal(t, codeRateLimited, env.Error.Code)
+			assert.Equal(t, api.CodeRateLimited, env.Error.Code)
 		}
 	})
 	t.Run("disabled", func(t *testing.T) {
@@ -194,7 +195,7 @@ func TestPayloadLimitsOverHTTP(t *testing.T) {
 		resp, env := e.post(t, webhookPath, []byte(body), nil)
 		assert.Equal(t, http.StatusBadRequest, resp.StatusCode, name)
 		require.NotNil(t, env.Error, name)
-		assert.Equal(t, webhook.CodeInvalidPayload, env.Error.Code, name)
+		assert.Equal(t, api.CodeInvalidPayload, env.Error.Code, name)
 	}
 }
 

@@ -16,6 +16,13 @@ import (
 // overdue ones, and pruning the inbox. Shutdown stops it.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.bgCancel = context.WithCancel(ctx)
+	if s.deps.Store.Kind() == "sqlite" { // this process owns the file alone
+		if n, err := s.deps.Store.AbandonInFlight(ctx, s.registry.Owner()); err != nil {
+			s.log.Error("release the in-flight calls of the previous run", "err", err)
+		} else if n > 0 {
+			s.log.Warn("released calls the previous run left in flight; their repeats run again", "count", n)
+		}
+	}
 	s.bgDone.Add(2)
 	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()

@@ -34,7 +34,7 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		input, err := argumentsOf(req)
 		if err != nil {
-			return mcp.NewToolResultError("invalid_payload: arguments are not a JSON object"), nil
+			return toolError("", webhook.InvalidPayload("arguments are not a JSON object")), nil
 		}
 		confirm := s.confirmsInClient(name)
 		if confirm {
@@ -47,7 +47,7 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 			Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "mcp", Route: name, Requester: requesterOf(ctx)},
 		})
 		if err != nil {
-			return toolError(out.WebhookID, err), nil
+			return toolError(out.CallID, err), nil
 		}
 		if confirm && clientCanElicit(ctx) {
 			if res := s.askToConfirm(ctx, out.Result); res != nil {
@@ -61,19 +61,23 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 	}
 }
 
-// toolError renders an error of Registry.Call as an isError tool result.
-func toolError(webhookID string, err error) *mcp.CallToolResult {
+// toolError is the one function that renders an error as an isError tool
+// result: "code: message (fields: a, b) [call_id …]" from the api table,
+// so a server-side failure shows only its code's message and the id it is
+// logged under (docs/error-handling.md).
+func toolError(callID string, err error) *mcp.CallToolResult {
+	return mcp.NewToolResultError(errorText(callID, err))
+}
+
+// errorText is the text of an MCP error, for tool results and for the
+// JSON-RPC errors of resource reads alike.
+func errorText(callID string, err error) string {
 	_, body := errorBodyOf(err)
-	text := body.Code + ": " + body.Message
-	if len(body.Fields) > 0 {
-		b, _ := json.Marshal(body.Fields)
-		text += " (fields: " + string(b) + ")"
+	text := body.Error()
+	if callID != "" {
+		text += " [call_id " + callID + "]"
 	}
-	if webhookID != "" {
-		text += " [webhook_id " + webhookID + "]"
-	}
-	res := mcp.NewToolResultError(text)
-	return res
+	return text
 }
 
 // argumentsOf returns the call's arguments as a JSON object.

@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // defaultAllowedOrigins are the browser origins accepted on the MCP endpoints
@@ -98,11 +100,11 @@ func (p originPolicy) hostAllowed(r *http.Request) bool {
 func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.origins.hostAllowed(r) {
-			writeError(w, "", codeForbidden, "Host "+r.Host+" is not allowed: add it to ALLOWED_HOSTS or set PUBLIC_URL")
+			writeError(w, "", api.CodeForbidden, "Host "+r.Host+" is not allowed: add it to ALLOWED_HOSTS or set PUBLIC_URL")
 			return
 		}
 		if origin := r.Header.Get("Origin"); !s.origins.originAllowed(origin) {
-			writeError(w, "", codeForbidden, "Origin "+origin+" is not allowed: add it to ALLOWED_ORIGINS")
+			writeError(w, "", api.CodeForbidden, "Origin "+origin+" is not allowed: add it to ALLOWED_ORIGINS")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"golang.org/x/time/rate"
 )
 
@@ -109,7 +110,7 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, so
 	}
 	s.metrics.rateLimited.WithLabelValues(scope).Inc()
 	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
-	writeError(w, webhookID, codeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
+	writeError(w, webhookID, api.CodeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
 		"source": "source"}[scope]+"; retry after the Retry-After seconds")
 	return false
 }

@@ -36,6 +36,8 @@ type Store interface {
 	Kind() string
 	Path() string
 	SchemaVersion(ctx context.Context) (int, error)
+	// Health fails while the store cannot commit.
+	Health(ctx context.Context) error
 	Stats(ctx context.Context) (store.Stats, error)
 }
 
@@ -120,8 +122,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger,
 		OnPending: s.notifyPending, Schedule: schedule, Lease: 2*cfg.Timeout() + 30*time.Second,
 		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }})
-	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Timeout: cfg.Timeout(),
-		IdempotencyWindow: cfg.IdempotencyWindow, Now: deps.Now, Logger: deps.Logger})
+	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Approvals: s.approvals, Timeout: cfg.Timeout(),
+		Now: deps.Now, Logger: deps.Logger})
 	s.mcp = newMCPServer(deps.Version)
 	s.addGraphResource()
 	s.streamable = mcpserver.NewStreamableHTTPServer(s.mcp, mcpserver.WithEndpointPath("/mcp"),

@@ -3,6 +3,7 @@ package server
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -26,20 +28,20 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.metrics.webhook(source, routeLabel, rec.status, time.Since(start)) }()
 	route, ok := s.route(r.PathValue("source"), r.PathValue("route"))
 	if !ok {
-		writeError(w, webhookID, codeUnknownRoute, "no webhook route is registered at "+r.URL.Path)
+		writeError(w, webhookID, api.CodeUnknownRoute, "no webhook route is registered at "+r.URL.Path)
 		return
 	}
 	source, routeLabel = route.Source, route.Name
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, webhookID, codeMethodNotAllowed, "use POST for webhooks")
+		writeError(w, webhookID, api.CodeMethodNotAllowed, "use POST for webhooks")
 		return
 	}
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
 	if s.draining.Load() {
 		w.Header().Set("Retry-After", "5")
-		writeError(w, webhookID, codeShuttingDown, "the server is shutting down; retry shortly")
+		writeError(w, webhookID, api.CodeShuttingDown, "the server is shutting down; retry shortly")
 		return
 	}
 	if !s.rateLimit(w, r, webhookID, route.Source) {
@@ -50,7 +52,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	log := s.log.With("webhook_id", webhookID, "route", route.ID)
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		s.counters.failed.Add(1)
-		writeError(w, webhookID, codeUnsupportedMedia, "Content-Type must be application/json")
+		writeError(w, webhookID, api.CodeUnsupportedMedia, "Content-Type must be application/json")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
@@ -58,35 +60,36 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		s.counters.failed.Add(1)
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeError(w, webhookID, codeTooLarge, "body is larger than MAX_BODY_BYTES")
+			writeError(w, webhookID, api.CodePayloadTooLarge, "body is larger than MAX_BODY_BYTES")
 			return
 		}
-		writeError(w, webhookID, webhook.CodeInvalidPayload, "could not read the body")
+		writeError(w, webhookID, api.CodeInvalidPayload, "could not read the body")
 		return
 	}
 	scheme, err := s.checkSignature(route.Source, r.Header, body)
 	if err != nil {
 		s.counters.failed.Add(1)
-		log.WarnContext(r.Context(), "webhook rejected", "code", webhook.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
+		log.WarnContext(r.Context(), "webhook rejected", "code", api.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
 		s.writeCallError(w, webhookID, err)
 		return
 	}
-	if err := webhook.CheckPayload(body); err != nil {
+	data, err := webhook.DecodePayload(body) // the one parse of the body
+	if err != nil {
 		s.counters.failed.Add(1)
 		s.writeCallError(w, webhookID, err)
 		return
 	}
+	headers := redactHeaders(r.Header)
 	if s.cfg.Debug {
-		log.DebugContext(r.Context(), "webhook body", "bytes", len(body), "scheme", scheme, "headers", redactHeaders(r.Header))
+		log.DebugContext(r.Context(), "webhook body", "bytes", len(body), "scheme", scheme, "headers", headers)
 	}
-	input := make([]byte, 0, len(body)+16)
-	input = append(append(append(input, `{"webhook_data":`...), body...), '}')
+	key, window := s.idempotencyKey(route, r.Header, body)
+	clientID, _ := webhook.ClientIDOf("", data) // exact text; the action reports a bad one
 	out, err := s.registry.Call(r.Context(), tools.Request{
-		Action: route.Action, Input: input, RawBody: body,
-		Invocation: tools.Invocation{WebhookID: webhookID, Kind: webhook.KindWebhook, Source: route.ID,
-			Route: route.Path, Requester: "webhook:" + route.Source},
-		IdempotencyKey: idempotencyKey(route, r.Header, body),
-		Headers:        redactHeaders(r.Header),
+		Action: route.Action, RawBody: body, ClientID: clientID,
+		Invocation: tools.Invocation{CallID: webhookID, Kind: webhook.KindWebhook, Source: route.ID,
+			Route: route.Path, Requester: "webhook:" + route.Source, Payload: data},
+		IdempotencyKey: key, KeyWindow: window, Headers: headers,
 	})
 	if out.Replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
@@ -94,39 +97,46 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.counters.failed.Add(1)
 		if s.cfg.Debug {
-			log.DebugContext(r.Context(), "webhook response", "webhook_id", out.WebhookID, "code", tools.ErrorCode(err),
+			log.DebugContext(r.Context(), "webhook response", "webhook_id", out.CallID, "code", tools.ErrorCode(err),
 				"replayed", out.Replayed)
 		}
-		s.writeCallError(w, out.WebhookID, err)
+		s.writeCallError(w, out.CallID, err)
 		return
 	}
 	s.counters.processed.Add(1)
 	if s.cfg.Debug {
-		log.DebugContext(r.Context(), "webhook response", "webhook_id", out.WebhookID, "status", http.StatusOK,
+		log.DebugContext(r.Context(), "webhook response", "webhook_id", out.CallID, "status", http.StatusOK,
 			"replayed", out.Replayed, "result_bytes", len(out.Result))
 	}
-	writeJSON(w, http.StatusOK, Envelope{WebhookID: out.WebhookID, Status: "processed", ClientID: out.ClientID, Result: out.Result})
+	writeProcessed(w, out)
 }
 
 // writeCallError writes the error envelope of an error from the domain.
 func (s *Server) writeCallError(w http.ResponseWriter, webhookID string, err error) {
 	status, body := errorBodyOf(err)
-	writeJSON(w, status, Envelope{WebhookID: webhookID, Status: "error", Error: &body})
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
+	}
+	writeJSON(w, status, api.Envelope{WebhookID: webhookID, Status: api.StatusError, Error: &body})
 }
 
-// idempotencyKey is the sender's webhook-id or Idempotency-Key header, else the
-// SHA-256 of route and raw body.
-func idempotencyKey(route Route, h http.Header, body []byte) string {
-	for _, name := range []string{"Webhook-Id", "Idempotency-Key"} {
-		if v := strings.TrimSpace(h.Get(name)); v != "" {
-			return route.ID + ":" + name + ":" + v
-		}
+// idempotencyKey names a webhook for repeats, and says how long a repeat is
+// recognised: the sender's webhook-id (Standard Webhooks: signed, so kept at
+// least WEBHOOK_TOLERANCE, as long as a replayed signature could still verify)
+// or Idempotency-Key for IDEMPOTENCY_WINDOW; else the SHA-256 of route and body
+// for IDEMPOTENCY_BODY_WINDOW.
+func (s *Server) idempotencyKey(route Route, h http.Header, body []byte) (string, time.Duration) {
+	if v := strings.TrimSpace(h.Get("Webhook-Id")); v != "" {
+		return route.ID + ":Webhook-Id:" + v, max(s.cfg.IdempotencyWindow, s.cfg.WebhookTolerance)
+	}
+	if v := strings.TrimSpace(h.Get("Idempotency-Key")); v != "" {
+		return route.ID + ":Idempotency-Key:" + v, s.cfg.IdempotencyWindow
 	}
 	sum := sha256.New()
 	sum.Write([]byte(route.ID))
 	sum.Write([]byte{0})
 	sum.Write(body)
-	return route.ID + ":sha256:" + hex.EncodeToString(sum.Sum(nil))
+	return route.ID + ":sha256:" + hex.EncodeToString(sum.Sum(nil)), s.cfg.IdempotencyBodyWindow
 }
 
 // sensitiveHeaders are never recorded or logged in clear.
@@ -147,4 +157,32 @@ func redactHeaders(h http.Header) map[string]string {
 		out[name] = v
 	}
 	return out
+}
+
+// writeProcessed writes the 200 envelope. The result is already compact JSON
+// (the action's encoding, or the stored copy a replay returns), so it is
+// written as it is rather than re-validated by encoding/json.
+func writeProcessed(w http.ResponseWriter, out tools.Outcome) {
+	b := make([]byte, 0, len(out.Result)+160)
+	b = append(b, `{"webhook_id":`...)
+	b = appendJSONString(b, out.CallID)
+	b = append(b, `,"status":"processed"`...)
+	if out.ClientID != "" {
+		b = append(b, `,"client_id":`...)
+		b = appendJSONString(b, out.ClientID)
+	}
+	if len(out.Result) > 0 {
+		b = append(append(b, `,"result":`...), out.Result...)
+	}
+	b = append(b, "}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always encodes
+	return append(b, q...)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -113,7 +114,7 @@ func TestErrorTable(t *testing.T) {
 			resp, err := e.http.Client().Do(req)
 			require.NoError(t, err)
 			defer resp.Body.Close()
-			var env Envelope
+			var env api.Envelope
 			require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
 			assert.Equal(t, tc.status, resp.StatusCode)
 			require.NotNil(t, env.Error)

@@ -31,6 +31,9 @@ func (s *SQLite) CreateApproval(ctx context.Context, r approval.Request, ev appr
 	if r.State == "" {
 		r.State = approval.StatePending
 	}
+	if r.State != approval.StatePending {
+		return fmt.Errorf("store approval %s: %w: a request is created pending, not %s", r.ID, approval.ErrInvalidTransition, r.State)
+	}
 	now := s.now()
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = now
@@ -142,6 +145,9 @@ func (s *SQLite) TransitionApproval(ctx context.Context, t approval.Transition) 
 		}
 		if err != nil {
 			return err
+		}
+		if !approval.CanTransition(approval.State(cur), t.To) && slices.Contains(t.From, approval.State(cur)) {
+			return fmt.Errorf("%w: %s → %s", approval.ErrInvalidTransition, cur, t.To)
 		}
 		if !slices.Contains(t.From, approval.State(cur)) {
 			conflict = &approval.ConflictError{ID: t.ID, Current: approval.State(cur), Wanted: t.To}

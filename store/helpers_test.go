@@ -36,7 +36,22 @@ func openStore(t testing.TB) (*store.SQLite, string) {
 func event(id, key string, at time.Time) webhook.InboxEvent {
 	return webhook.InboxEvent{ID: id, IdempotencyKey: key, Kind: webhook.KindWebhook, Source: "make.com",
 		Route: "chatgpt-clients", ClientID: "client-1", ReceivedAt: at,
-		Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"client_id":"client-1"}`)}
+		Headers: map[string]string{"Content-Type": "application/json"}, Body: []byte(`{"client_id":"client-1"}`),
+		Owner: "proc-a", Deadline: time.Now().Add(time.Hour)}
+}
+
+// clock is a settable time source for a store.
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+// openStoreAt opens a fresh store whose time is c's.
+func openStoreAt(t testing.TB, c *clock) *store.SQLite {
+	t.Helper()
+	s, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: quiet, Now: c.Now})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 func pendingRequest(id string, created time.Time) approval.Request {
@@ -71,4 +86,10 @@ func graphOf(clientID string, n int, label string) graph.KnowledgeGraph {
 			graph.Relationship{Source: id, Target: "status:open", Type: "HAS_STATUS", Properties: map[string]any{"since": "today"}})
 	}
 	return g
+}
+
+// otherOwner is ev begun by another process than event's.
+func otherOwner(ev webhook.InboxEvent) webhook.InboxEvent {
+	ev.Owner = "proc-b"
+	return ev
 }

@@ -22,9 +22,10 @@ func TestBeginEventIdempotency(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, prev, "first time: inserted")
 
-	// A repeat while the first is still processing returns it in state received.
+	// A repeat (from another process) while the first is still processing
+	// returns it in state received.
 	later := t0.Add(time.Minute)
-	prev, err = s.BeginEvent(ctx, event("e2", "key-1", later), later.Add(-window))
+	prev, err = s.BeginEvent(ctx, otherOwner(event("e2", "key-1", later)), later.Add(-window))
 	require.NoError(t, err)
 	require.NotNil(t, prev)
 	assert.Equal(t, "e1", prev.ID)
@@ -49,7 +50,7 @@ func TestBeginEventIdempotency(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, prev)
 	// …and the newest row within the window is what a repeat now finds.
-	prev, err = s.BeginEvent(ctx, event("e5", "key-1", much), much.Add(-window))
+	prev, err = s.BeginEvent(ctx, otherOwner(event("e5", "key-1", much)), much.Add(-window))
 	require.NoError(t, err)
 	require.NotNil(t, prev)
 	assert.Equal(t, "e4", prev.ID)

@@ -86,6 +86,7 @@ type SQLite struct {
 	wdb    *sql.DB // one connection, used only by the writer goroutine
 	rdb    *sql.DB // read-only pool
 	writer *writer
+	health *health
 
 	closeOnce sync.Once
 	closeErr  error
@@ -164,6 +165,9 @@ func Open(ctx context.Context, opts Options) (*SQLite, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create data directory: %w", err)
 	}
+	if err := checkNotLost(path); err != nil {
+		return nil, err
+	}
 	s := &SQLite{path: path, log: opts.Logger, now: opts.Now}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -213,7 +217,17 @@ func Open(ctx context.Context, opts Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: open readers %s: %w", path, err)
 	}
 
-	if s.writer, err = newWriter(ctx, s.wdb, s.log); err != nil {
+	ident, err := os.Stat(path)
+	if err == nil {
+		err = writeMarker(path, s.now())
+	}
+	if err != nil {
+		_ = s.rdb.Close()
+		_ = s.wdb.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s.health = &health{path: path, ident: ident}
+	if s.writer, err = newWriter(ctx, s.wdb, s.log, s.health); err != nil {
 		_ = s.rdb.Close()
 		_ = s.wdb.Close()
 		return nil, err

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -41,6 +42,9 @@ type writer struct {
 	log   *slog.Logger
 	queue chan op
 	stmts map[string]*sql.Stmt // prepared on conn; touched only by the writer goroutine
+	// health is told how each batch ended, and refuses a batch when the file
+	// was replaced; nil: not watched.
+	health *health
 
 	mu     sync.RWMutex // guards closed against sends on a closed queue
 	closed bool
@@ -51,12 +55,12 @@ type writer struct {
 	ops     atomic.Int64 // operations run
 }
 
-func newWriter(ctx context.Context, db *sql.DB, log *slog.Logger) (*writer, error) {
+func newWriter(ctx context.Context, db *sql.DB, log *slog.Logger, h *health) (*writer, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("store: writer connection: %w", err)
 	}
-	w := &writer{conn: conn, log: log, queue: make(chan op, queueSize), stmts: map[string]*sql.Stmt{},
+	w := &writer{conn: conn, log: log, health: h, queue: make(chan op, queueSize), stmts: map[string]*sql.Stmt{},
 		done: make(chan struct{})}
 	go w.loop()
 	return w, nil
@@ -157,6 +161,13 @@ func (w *writer) run(batch []op, errs []error) {
 		}
 	}
 	clear(errs)
+	if w.health != nil {
+		if err := w.health.check(); err != nil {
+			fail(fmt.Errorf("store: %w", err))
+			return
+		}
+		defer func() { w.health.observe(firstError(errs)) }()
+	}
 	if _, err := tx.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		fail(fmt.Errorf("store: begin write transaction: %w", err))
 		return
@@ -271,4 +282,23 @@ func (t *wtx) QueryRowContext(ctx context.Context, query string, args ...any) *s
 		return t.w.conn.QueryRowContext(ctx, query, args...)
 	}
 	return st.QueryRowContext(ctx, args...)
+}
+
+// firstError is the first storage-level failure among a batch's outcomes, or
+// nil when the batch committed (one operation's own mistake is not one).
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil && (storageFailure(err) || errors.Is(err, ErrReplaced)) {
+			return err
+		}
+	}
+	for _, err := range errs {
+		if err == nil {
+			return nil // something committed
+		}
+	}
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
 }

@@ -17,7 +17,7 @@ type ExtractInput struct {
 }
 
 func extractClientKnowledgeGraph(d Deps) Action {
-	return Define(Spec{
+	return DefineWithEffects(Spec{
 		Name:  "extract_client_knowledge_graph",
 		Title: "Extract client knowledge graph",
 		Description: "Turn a client payload into a knowledge graph of nodes (client, task, status, person, tag, " +
@@ -26,20 +26,21 @@ func extractClientKnowledgeGraph(d Deps) Action {
 			"merge into the client's stored graph. Unknown payload shapes still give a graph. " +
 			"Requires client_id as an argument or inside webhook_data.",
 		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(_ context.Context, inv Invocation, in ExtractInput) (graph.KnowledgeGraph, error) {
+	}, func(_ context.Context, inv Invocation, in ExtractInput) (graph.KnowledgeGraph, Effects, error) {
 		if in.WebhookData == nil {
-			return graph.KnowledgeGraph{}, webhook.MissingFields("webhook_data")
+			in.WebhookData = inv.Payload // a webhook route's body, decoded once
+		}
+		if in.WebhookData == nil {
+			return graph.KnowledgeGraph{}, Effects{}, webhook.MissingFields("webhook_data")
 		}
 		clientID, err := webhook.ClientIDOf(in.ClientID, in.WebhookData)
 		if err != nil {
-			return graph.KnowledgeGraph{}, err
+			return graph.KnowledgeGraph{}, Effects{}, err
 		}
 		details := in.IncludeTaskDetails == nil || *in.IncludeTaskDetails
 		now := d.Now().UTC()
 		g := graph.Extract(in.WebhookData, graph.ExtractOptions{ClientID: clientID, Source: inv.Source,
 			IncludeTaskDetails: details, ExtractionID: uuid.NewString(), Now: now})
-		// The registry merges g into the client's graph when it records the
-		// result (graph.GraphResult), in the same transaction.
-		return g, nil
+		return g, Effects{Graph: &g}, nil
 	})
 }

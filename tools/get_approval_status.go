@@ -2,8 +2,8 @@ package tools
 
 import (
 	"context"
-	"time"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -13,35 +13,36 @@ type ApprovalStatusInput struct {
 	ApprovalID string `json:"approval_id" jsonschema:"the approval_id returned by send_webhook_response"`
 }
 
-// ApprovalStatus is what a model may know about an approval request.
-type ApprovalStatus struct {
-	ApprovalID   string             `json:"approval_id"`
-	State        approval.State     `json:"state" jsonschema:"pending, approved, delivering, delivered, failed, rejected or expired"`
-	Action       string             `json:"action"`
-	ClientID     string             `json:"client_id"`
-	TargetURL    string             `json:"target_url"`
-	Summary      string             `json:"summary"`
-	ParamsSHA256 string             `json:"params_sha256"`
-	RequestedBy  string             `json:"requested_by"`
-	CreatedAt    time.Time          `json:"created_at"`
-	ExpiresAt    time.Time          `json:"expires_at"`
-	DecidedBy    string             `json:"decided_by,omitempty"`
-	DecidedAt    *time.Time         `json:"decided_at,omitempty"`
-	Reason       string             `json:"reason,omitempty" jsonschema:"the reviewer's reason for the decision"`
-	Delivery     *approval.Delivery `json:"delivery,omitempty" jsonschema:"outcome of sending, once attempted"`
-	Events       []approval.Event   `json:"events" jsonschema:"audit trail, oldest first"`
-	Attempts     []approval.Attempt `json:"attempts,omitempty" jsonschema:"every delivery attempt: time, status code, latency, error, first 4 KiB of the response"`
-}
-
-// StatusOf renders a request and its audit trail for a model.
-func StatusOf(r approval.Request, evs []approval.Event) ApprovalStatus {
-	if evs == nil {
-		evs = []approval.Event{}
-	}
-	return ApprovalStatus{ApprovalID: r.ID, State: r.State, Action: r.Action, ClientID: r.ClientID,
+// StatusOf renders a request and its audit trail as the view a model and a
+// reviewer see.
+func StatusOf(r approval.Request, evs []approval.Event) api.Approval {
+	out := api.Approval{ApprovalID: r.ID, State: string(r.State), Action: r.Action, ClientID: r.ClientID,
 		TargetURL: r.TargetURL, Summary: r.Summary, ParamsSHA256: r.ParamsSHA256, RequestedBy: r.RequestedBy,
 		CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt,
-		Reason: r.Reason, Delivery: r.Delivery, Events: evs}
+		Reason: r.Reason, Events: make([]api.Event, 0, len(evs))}
+	if d := r.Delivery; d != nil {
+		out.Delivery = &api.Delivery{Outcome: d.Outcome, Attempts: d.Attempts, StatusCode: d.StatusCode,
+			Error: d.Error, Response: d.Response, DurationMS: d.DurationMS, AttemptedAt: d.AttemptedAt,
+			NextAttemptAt: d.NextAttemptAt}
+	}
+	for _, e := range evs {
+		out.Events = append(out.Events, api.Event{ApprovalID: e.ApprovalID, At: e.At, From: string(e.From),
+			To: string(e.To), Actor: e.Actor, Reason: e.Reason})
+	}
+	return out
+}
+
+// AttemptsOf renders a request's delivery attempts; nil stays nil (omitted).
+func AttemptsOf(as []approval.Attempt) []api.Attempt {
+	if as == nil {
+		return nil
+	}
+	out := make([]api.Attempt, 0, len(as))
+	for _, a := range as {
+		out = append(out, api.Attempt{N: a.N, At: a.At, StatusCode: a.StatusCode, LatencyMS: a.LatencyMS,
+			Error: a.Error, Response: a.Response})
+	}
+	return out
 }
 
 func getApprovalStatus(d Deps) Action {
@@ -52,18 +53,20 @@ func getApprovalStatus(d Deps) Action {
 			"delivering, delivered, failed, rejected or expired, with who decided, their reason, the delivery " +
 			"result and the audit trail. Read-only: a model cannot approve or reject.",
 		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(ctx context.Context, _ Invocation, in ApprovalStatusInput) (ApprovalStatus, error) {
+	}, func(ctx context.Context, _ Invocation, in ApprovalStatusInput) (api.Approval, error) {
 		if in.ApprovalID == "" {
-			return ApprovalStatus{}, webhook.MissingFields("approval_id")
+			return api.Approval{}, webhook.MissingFields("approval_id")
 		}
 		r, evs, err := d.Approvals.Get(ctx, in.ApprovalID)
 		if err != nil {
-			return ApprovalStatus{}, err
+			return api.Approval{}, err
 		}
 		st := StatusOf(r, evs)
-		if st.Attempts, err = d.Approvals.Attempts(ctx, r.ID); err != nil {
-			return ApprovalStatus{}, err
+		attempts, err := d.Approvals.Attempts(ctx, r.ID)
+		if err != nil {
+			return api.Approval{}, err
 		}
+		st.Attempts = AttemptsOf(attempts)
 		return st, nil
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -17,7 +18,7 @@ type ListApprovalsInput struct {
 
 // ListApprovalsOutput is the result of list_approvals.
 type ListApprovalsOutput struct {
-	Approvals []ApprovalStatus `json:"approvals" jsonschema:"approval requests, newest first, without audit trails"`
+	Approvals []api.Approval `json:"approvals" jsonschema:"approval requests, newest first, without audit trails"`
 }
 
 func listApprovals(d Deps) Action {
@@ -49,11 +50,9 @@ func listApprovals(d Deps) Action {
 		if err != nil {
 			return ListApprovalsOutput{}, err
 		}
-		out := ListApprovalsOutput{Approvals: make([]ApprovalStatus, 0, len(reqs))}
+		out := ListApprovalsOutput{Approvals: make([]api.Approval, 0, len(reqs))}
 		for _, r := range reqs {
-			st := StatusOf(r, nil)
-			st.Events = []approval.Event{}
-			out.Approvals = append(out.Approvals, st)
+			out.Approvals = append(out.Approvals, StatusOf(r, nil))
 		}
 		return out, nil
 	})

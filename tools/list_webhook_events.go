@@ -9,6 +9,7 @@ import (
 
 // ListEventsInput is the input of list_webhook_events.
 type ListEventsInput struct {
+	Kind     string `json:"kind,omitempty" jsonschema:"which entries: webhook (the default) for webhooks received, tool for recorded tool calls (those with effects; read-only calls are not recorded), all for both"`
 	ClientID string `json:"client_id,omitempty" jsonschema:"only this client's entries"`
 	Source   string `json:"source,omitempty" jsonschema:"only this source, e.g. make.com_chatgpt_clients or mcp"`
 	State    string `json:"state,omitempty" jsonschema:"only entries in this state: received, processed or failed"`
@@ -25,12 +26,23 @@ func listWebhookEvents(d Deps) Action {
 	return Define(Spec{
 		Name:  "list_webhook_events",
 		Title: "List webhook events",
-		Description: "List recent entries of the inbox: every webhook received and every tool call, newest first, " +
-			"with id, source, route or tool, client_id, received_at, state (received, processed, failed), error and " +
-			"duration; raw bodies are not included. Page back with before. Read-only.",
+		Description: "List recent entries of the inbox, newest first: the webhooks received (kind webhook, the " +
+			"default) or the recorded tool calls (kind tool: calls with effects such as process_webhook_data or " +
+			"send_webhook_response; read-only calls are not recorded), with id, source, route or tool, client_id, " +
+			"received_at, state (received, processed, failed), error and duration; raw bodies are not included. " +
+			"Page back with before. Read-only.",
 		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
 	}, func(ctx context.Context, _ Invocation, in ListEventsInput) (ListEventsOutput, error) {
 		f := webhook.EventFilter{ClientID: in.ClientID, Source: in.Source, State: webhook.EventState(in.State)}
+		switch in.Kind {
+		case "", webhook.KindWebhook:
+			f.Kind = webhook.KindWebhook
+		case webhook.KindTool:
+			f.Kind = webhook.KindTool
+		case "all":
+		default:
+			return ListEventsOutput{}, webhook.InvalidArgument("kind", "kind must be webhook, tool or all")
+		}
 		switch f.State {
 		case "", webhook.StateReceived, webhook.StateProcessed, webhook.StateFailed:
 		default:

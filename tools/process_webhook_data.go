@@ -16,7 +16,7 @@ type ProcessWebhookDataInput struct {
 }
 
 func processWebhookData(d Deps) Action {
-	return Define(Spec{
+	return DefineWithEffects(Spec{
 		Name:  "process_webhook_data",
 		Title: "Process webhook data",
 		Description: "Validate and process a raw client webhook payload (for example a Make.com or ClickUp task), " +
@@ -24,13 +24,18 @@ func processWebhookData(d Deps) Action {
 			"webhook_id, client_id, action_id, timestamp, source, a one-line summary of the task and the extracted " +
 			"knowledge graph. Requires client_id (as an argument or inside webhook_data) and task.id when a task is present.",
 		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
-	}, func(_ context.Context, inv Invocation, in ProcessWebhookDataInput) (webhook.ProcessResult, error) {
-		res, err := webhook.Process(in.WebhookData, webhook.ProcessInput{
-			WebhookID: inv.WebhookID, ClientID: in.ClientID, ActionID: in.ActionID,
+	}, func(_ context.Context, inv Invocation, in ProcessWebhookDataInput) (webhook.ProcessResult, Effects, error) {
+		data := in.WebhookData
+		if data == nil {
+			data = inv.Payload // a webhook route's body, decoded once
+		}
+		res, err := webhook.Process(data, webhook.ProcessInput{
+			WebhookID: inv.CallID, ClientID: in.ClientID, ActionID: in.ActionID,
 			Source: inv.Source, ExtractionID: uuid.NewString(), Now: d.Now(),
 		})
-		// The registry merges res.KnowledgeGraph into the client's graph when it
-		// records the result (graph.GraphResult), in the same transaction.
-		return res, err
+		if err != nil {
+			return res, Effects{}, err
+		}
+		return res, Effects{Graph: &res.KnowledgeGraph}, nil
 	})
 }

@@ -2,19 +2,19 @@ package tools
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
-	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -24,32 +24,52 @@ var ErrUnknownAction = errors.New("unknown action")
 // ErrDuplicateAction means an action with the name is already registered.
 var ErrDuplicateAction = errors.New("action already registered")
 
+// DefaultDeadlineMargin is added to the call timeout to give an in-flight
+// inbox entry its deadline: past it, a repeat runs again.
+const DefaultDeadlineMargin = 5 * time.Second
+
 // Request is one call of an action through Registry.Call.
 type Request struct {
-	Action         string
-	Input          json.RawMessage
-	Invocation     Invocation // WebhookID and ReceivedAt are filled in when empty
-	IdempotencyKey string     // empty: never deduplicated
-	Headers        map[string]string
-	RawBody        []byte // what is recorded in the inbox; Input when nil
-	ClientID       string // recorded in the inbox; else taken from Input's client_id
+	Action     string
+	Input      json.RawMessage
+	Invocation Invocation // CallID and ReceivedAt are filled in when empty
+	// IdempotencyKey names the request for repeats; empty: never deduplicated.
+	IdempotencyKey string
+	// KeyWindow is how far back a repeat of the key is recognised; <= 0: the
+	// key is not used.
+	KeyWindow time.Duration
+	Headers   map[string]string
+	RawBody   []byte // what is recorded in the inbox; Input when nil
+	// ClientID is recorded in the inbox; when empty it comes from the graph the
+	// call merges, else from Input's client_id.
+	ClientID string
 }
 
 // Outcome is the result of Registry.Call.
 type Outcome struct {
-	WebhookID string
-	ClientID  string
-	Result    json.RawMessage // the action's output as JSON
-	Replayed  bool            // an earlier identical request's stored result
+	CallID   string // the call's id; for a replay, the first call's
+	ClientID string
+	Result   json.RawMessage // the action's output as JSON
+	Replayed bool            // an earlier identical request's stored outcome
+}
+
+// ApprovalRequester creates the approval request a gated action drafts.
+type ApprovalRequester interface {
+	Request(ctx context.Context, d approval.Draft) (approval.Request, error)
 }
 
 // Config holds the Registry's dependencies.
 type Config struct {
-	Inbox             webhook.Inbox    // required: every call is recorded
-	Timeout           time.Duration    // per call; <= 0: no deadline
-	IdempotencyWindow time.Duration    // how far back a repeat is recognised
-	Now               func() time.Time // nil: time.Now
-	Logger            *slog.Logger     // nil: slog.Default()
+	Inbox     webhook.Inbox     // required: webhooks and calls with effects are recorded
+	Approvals ApprovalRequester // creates the requests of gated actions
+	Timeout   time.Duration     // per call; <= 0: no deadline
+	// Owner names this process on in-flight inbox entries; empty: a new id.
+	Owner string
+	// DeadlineMargin is added to Timeout for an in-flight entry's deadline
+	// (<= 0: DefaultDeadlineMargin).
+	DeadlineMargin time.Duration
+	Now            func() time.Time // nil: time.Now
+	Logger         *slog.Logger     // nil: slog.Default()
 }
 
 // Registry holds every action; see the package doc.
@@ -57,6 +77,14 @@ type Registry struct {
 	cfg     Config
 	mu      sync.RWMutex
 	actions map[string]Action
+
+	flightMu sync.Mutex
+	flights  map[string]flight // idempotency key → the call running it here
+}
+
+// flight is a call in progress in this process under an idempotency key.
+type flight struct {
+	callID, bodySHA256 string
 }
 
 var _ approval.Executor = (*Registry)(nil)
@@ -69,8 +97,17 @@ func NewRegistry(cfg Config) *Registry {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Registry{cfg: cfg, actions: map[string]Action{}}
+	if cfg.Owner == "" {
+		cfg.Owner = uuid.NewString()
+	}
+	if cfg.DeadlineMargin <= 0 {
+		cfg.DeadlineMargin = DefaultDeadlineMargin
+	}
+	return &Registry{cfg: cfg, actions: map[string]Action{}, flights: map[string]flight{}}
 }
+
+// Owner is the name of this process on its in-flight inbox entries.
+func (r *Registry) Owner() string { return r.cfg.Owner }
 
 // Register adds actions; a name may be registered once.
 func (r *Registry) Register(actions ...Action) error {
@@ -106,112 +143,80 @@ func (r *Registry) Actions() []Action {
 	return out
 }
 
-// Call records the request, runs the action under the timeout and records the
-// result. A repeat of an earlier request (same idempotency key inside the window)
-// returns the stored result without running again, or webhook.ErrInProgress while
-// the first is still running. Errors are returned as they are: user mistakes as
+// Recording says how Registry.Call records the calls of an action.
+type Recording int
+
+// Recording policies, derived from an action's annotations (RecordingOf).
+const (
+	// RecordNone: a read-only tool call is logged, not written to the inbox.
+	RecordNone Recording = iota
+	// RecordOnce: an action whose only effects are in the store (and every
+	// webhook) runs first; its inbox entry, result and effects commit in one
+	// write before the caller hears of it. A caller that hears nothing retries.
+	RecordOnce
+	// RecordBefore: an action that acts outside the store (open world, or
+	// gated by approval) is recorded in flight before it acts and completed after.
+	RecordBefore
+)
+
+// RecordingOf is the recording policy of a's calls of the given kind.
+func RecordingOf(a Action, kind string) Recording {
+	ann := a.Spec().Annotations
+	switch {
+	case a.RequiresApproval() || (ann.OpenWorld && !ann.ReadOnly):
+		return RecordBefore
+	case ann.ReadOnly && kind != webhook.KindWebhook:
+		return RecordNone
+	}
+	return RecordOnce
+}
+
+// Call runs one call of an action: it deduplicates repeats by idempotency key,
+// runs the action under the timeout, applies its effects and records it as
+// its recording policy says. A repeat of an earlier request returns the stored
+// outcome without running again (a failure replays as *webhook.StoredError),
+// webhook.ErrInProgress while the first still runs, and webhook.ErrKeyReused
+// when the key came with another body. A store that cannot commit gives
+// webhook.ErrStoreUnavailable (nothing acknowledged is lost: a retry runs
+// again). Other errors are returned as they are: user mistakes as
 // *webhook.ValidationError, deadlines as context.DeadlineExceeded.
 func (r *Registry) Call(ctx context.Context, req Request) (Outcome, error) {
 	a, ok := r.Lookup(req.Action)
 	if !ok {
 		return Outcome{}, fmt.Errorf("%w: %s", ErrUnknownAction, req.Action)
 	}
-	inv := req.Invocation
-	if inv.WebhookID == "" {
-		inv.WebhookID = uuid.NewString()
-	}
-	if inv.ReceivedAt.IsZero() {
-		inv.ReceivedAt = r.cfg.Now().UTC()
-	}
-	clientID := req.ClientID
-	if clientID == "" {
-		clientID = clientIDOf(req.Input)
-	}
-	out := Outcome{WebhookID: inv.WebhookID, ClientID: clientID}
-	log := r.cfg.Logger.With("webhook_id", inv.WebhookID, "action", req.Action, "kind", inv.Kind, "source", inv.Source)
-
-	body := req.RawBody
-	if body == nil {
-		body = req.Input
-	}
-	ev := webhook.InboxEvent{ID: inv.WebhookID, IdempotencyKey: req.IdempotencyKey, Kind: inv.Kind,
-		Source: inv.Source, Route: inv.Route, ClientID: clientID, ReceivedAt: inv.ReceivedAt,
-		Headers: req.Headers, Body: body, State: webhook.StateReceived}
-	notBefore := inv.ReceivedAt.Add(-r.cfg.IdempotencyWindow)
-	prev, err := r.cfg.Inbox.BeginEvent(ctx, ev, notBefore)
-	if err != nil {
-		return out, fmt.Errorf("record %s in inbox: %w", inv.WebhookID, err)
-	}
-	if prev != nil {
-		return replay(prev, log)
-	}
-	log.DebugContext(ctx, "call started", "client_id", clientID)
-
-	start := time.Now()
-	result, callErr := r.run(ctx, a, inv, req.Input)
-	c := webhook.Completion{State: webhook.StateProcessed, Duration: time.Since(start), At: r.cfg.Now().UTC()}
-	if callErr == nil {
-		out.Result, callErr = json.Marshal(result)
-		if callErr != nil {
-			callErr = fmt.Errorf("encode result: %w", callErr)
+	c := r.newCall(a, req)
+	if c.key != "" {
+		if prev, busy := r.claim(c.key, c.flight()); busy {
+			return c.repeatOfFlight(prev)
 		}
+		defer r.release(c.key)
 	}
-	if callErr != nil {
-		c.State, c.ErrorCode, c.ErrorMessage = webhook.StateFailed, ErrorCode(callErr), callErr.Error()
-		c.ReleaseKey = !IsUserError(callErr) // a retry after a server-side failure runs again
-	} else {
-		c.Result = out.Result
-		if gr, ok := result.(graph.GraphResult); ok {
-			c.Graph = gr.ResultGraph() // merged in the same transaction as the completion
-		}
+	switch RecordingOf(a, c.inv.Kind) {
+	case RecordNone:
+		return c.runUnrecorded(ctx)
+	case RecordOnce:
+		return c.runThenRecord(ctx)
+	default:
+		return c.recordThenRun(ctx)
 	}
-	if err := r.cfg.Inbox.CompleteEvent(context.WithoutCancel(ctx), inv.WebhookID, c); err != nil {
-		log.ErrorContext(ctx, "record completion", "err", err)
-		return out, fmt.Errorf("record completion of %s: %w", inv.WebhookID, err)
-	}
-	if callErr != nil {
-		lvl := slog.LevelWarn
-		if !IsUserError(callErr) {
-			lvl = slog.LevelError
-		}
-		log.Log(ctx, lvl, "call failed", "client_id", clientID, "code", c.ErrorCode, "err", callErr,
-			"duration_ms", msOf(c.Duration))
-		return out, callErr
-	}
-	log.InfoContext(ctx, "call processed", "client_id", clientID, "duration_ms", msOf(c.Duration))
-	return out, nil
 }
 
-// run calls the action under the deadline, turning a panic into an error.
-func (r *Registry) run(ctx context.Context, a Action, inv Invocation, input json.RawMessage) (res any, err error) {
-	if r.cfg.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, r.cfg.Timeout)
-		defer cancel()
+// claim marks key as running here, or returns the call that already runs it.
+func (r *Registry) claim(key string, f flight) (flight, bool) {
+	r.flightMu.Lock()
+	defer r.flightMu.Unlock()
+	if prev, busy := r.flights[key]; busy {
+		return prev, true
 	}
-	type ret struct {
-		v   any
-		err error
-	}
-	done := make(chan ret, 1)
-	go func() {
-		defer func() {
-			if p := recover(); p != nil {
-				done <- ret{err: fmt.Errorf("action %s panicked: %v", a.Spec().Name, p)}
-			}
-		}()
-		v, err := a.Call(ctx, inv, input)
-		done <- ret{v, err}
-	}()
-	select {
-	case d := <-done:
-		if d.err == nil && ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return d.v, d.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	r.flights[key] = f
+	return f, false
+}
+
+func (r *Registry) release(key string) {
+	r.flightMu.Lock()
+	delete(r.flights, key)
+	r.flightMu.Unlock()
 }
 
 // Execute runs an approved request; it makes the registry the approval Executor.
@@ -224,42 +229,10 @@ func (r *Registry) Execute(ctx context.Context, req approval.Request) approval.D
 	return g.Execute(ctx, req)
 }
 
-// replay turns a stored inbox entry into the outcome of its first call.
-func replay(prev *webhook.InboxEvent, log *slog.Logger) (Outcome, error) {
-	out := Outcome{WebhookID: prev.ID, ClientID: prev.ClientID, Replayed: true}
-	switch prev.State {
-	case webhook.StateReceived:
-		log.Info("repeat of a request still in progress", "first_webhook_id", prev.ID)
-		return out, webhook.ErrInProgress
-	case webhook.StateFailed:
-		log.Info("replayed stored failure", "first_webhook_id", prev.ID, "code", prev.ErrorCode)
-		return out, &webhook.StoredError{Code: prev.ErrorCode, Message: prev.ErrorMessage}
-	}
-	out.Result = prev.Result
-	log.Info("replayed stored result", "first_webhook_id", prev.ID)
-	return out, nil
-}
-
-// clientIDOf peeks at the client_id of a JSON input: its own or webhook_data's.
-func clientIDOf(input json.RawMessage) string {
-	var peek struct {
-		ClientID    any `json:"client_id"`
-		WebhookData struct {
-			ClientID any `json:"client_id"`
-		} `json:"webhook_data"`
-	}
-	_ = json.Unmarshal(input, &peek)
-	for _, v := range []any{peek.ClientID, peek.WebhookData.ClientID} {
-		switch id := v.(type) {
-		case string:
-			if id != "" {
-				return id
-			}
-		case float64:
-			return strconv.FormatFloat(id, 'f', -1, 64)
-		}
-	}
-	return ""
+// bodyHash is the hex SHA-256 that tells a reused key from a retry.
+func bodyHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -60,5 +60,5 @@ func sendWebhookResponse(d Deps) Action {
 		}
 		return del
 	}
-	return DefineGated(spec, d.Approvals, prepare, run)
+	return DefineGated(spec, prepare, run)
 }

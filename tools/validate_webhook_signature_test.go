@@ -25,7 +25,7 @@ func TestValidateWebhookSignatureSchemes(t *testing.T) {
 		require.NoError(t, err)
 		out, err := a.Call(context.Background(), Invocation{}, raw)
 		require.NoError(t, err)
-		return out.(ValidateSignatureOutput)
+		return out.Output.(ValidateSignatureOutput)
 	}
 	ts := strconv.FormatInt(now.Unix(), 10)
 	std := webhook.SignStandard([]byte(secret), "msg_1", now, []byte(body))

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -35,24 +38,58 @@ func CheckPayload(raw []byte) error {
 		return err
 	}
 	if !json.Valid(raw) {
-		var v any
-		err := json.Unmarshal(raw, &v) // only to say where the body goes wrong
-		return InvalidPayload("body is not valid JSON: %v", err)
+		_, err := decodeObject(raw) // only to say where the body goes wrong
+		return err
 	}
 	return nil
 }
 
-// DecodePayload checks a raw webhook body (see CheckPayload) and decodes it into
-// a JSON object.
+// DecodePayload checks a raw webhook body as CheckPayload does and decodes it
+// into a JSON object in the same pass, numbers as json.Number so that an id of
+// any size keeps every digit.
 func DecodePayload(raw []byte) (map[string]any, error) {
-	if err := CheckPayload(raw); err != nil {
+	trimmed := bytes.TrimSpace(raw)
+	switch {
+	case len(trimmed) == 0:
+		return nil, InvalidPayload("body is empty; send a JSON object")
+	case !utf8.Valid(trimmed):
+		return nil, InvalidPayload("body is not valid UTF-8")
+	case trimmed[0] != '{':
+		return nil, InvalidPayload("body must be a JSON object")
+	}
+	if err := checkShape(trimmed, MaxPayloadDepth, MaxArrayLength); err != nil {
 		return nil, err
 	}
+	return decodeObject(trimmed)
+}
+
+// decodeObject decodes one JSON object and nothing after it.
+func decodeObject(raw []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
 	var data map[string]any
-	if err := json.Unmarshal(raw, &data); err != nil {
-		return nil, InvalidPayload("body is not valid JSON: %v", err)
+	if err := dec.Decode(&data); err != nil {
+		return nil, InvalidPayload("body is not valid JSON: %s", syntaxMessage(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, InvalidPayload("body is not valid JSON: unexpected data after the object")
+	}
+	if data == nil {
+		return nil, InvalidPayload("body must be a JSON object")
 	}
 	return data, nil
+}
+
+// syntaxMessage says where a JSON body goes wrong, without Go type names.
+func syntaxMessage(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s (at byte %d)", strings.TrimPrefix(se.Error(), "json: "), se.Offset)
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return "the body ends before the JSON object does"
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // ClientIDOf returns the payload's client_id: explicit when non-empty, else the

@@ -27,9 +27,6 @@ type ProcessResult struct {
 	KnowledgeGraph graph.KnowledgeGraph `json:"knowledge_graph"`
 }
 
-// ResultGraph makes a ProcessResult a GraphResult: its knowledge graph.
-func (r ProcessResult) ResultGraph() *graph.KnowledgeGraph { return &r.KnowledgeGraph }
-
 // ProcessInput is what Process needs besides the payload itself.
 type ProcessInput struct {
 	WebhookID    string

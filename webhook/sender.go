@@ -193,6 +193,10 @@ func CheckTargetURL(field, raw string) (*url.URL, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // the reason, without Go's `parse "…":` prefix
+		}
 		return nil, InvalidArgument(field, "%s is not a valid URL: %v", field, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {

@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"strings"
 	"time"
+
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // Signature schemes reported by VerifyHMAC and Verify.
@@ -188,5 +190,5 @@ func macOf(secret, body []byte) []byte {
 }
 
 func signatureError(msg string) error {
-	return &ValidationError{Code: CodeInvalidSignature, Message: msg, kind: ErrInvalidSignature}
+	return &ValidationError{Code: api.CodeInvalidSignature, Message: msg, kind: ErrInvalidSignature}
 }

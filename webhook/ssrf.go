@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"code.dny.dev/ssrf"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // ErrRefusedTarget means an outbound URL points where the server must never
@@ -201,7 +202,7 @@ func parseIPLiteral(host string) (netip.Addr, bool) {
 }
 
 func refused(field, host, why string) error {
-	return &ValidationError{Code: CodeInvalidArgument, Fields: []string{field},
+	return &ValidationError{Code: api.CodeInvalidArgument, Fields: []string{field},
 		Message: fmt.Sprintf("%s host %q is refused: %s; the server never connects to its own network", field, host, why),
 		kind:    ErrRefusedTarget}
 }

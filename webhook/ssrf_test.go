@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // fakeResolver maps host names to addresses; anything else fails.
@@ -38,7 +39,7 @@ func TestGuardRefusesPlainTargetsAtOnce(t *testing.T) {
 		assert.ErrorIs(t, err, ErrRefusedTarget, raw)
 		var ve *ValidationError
 		if assert.ErrorAs(t, err, &ve, raw) {
-			assert.Equal(t, CodeInvalidArgument, ve.Code)
+			assert.Equal(t, api.CodeInvalidArgument, ve.Code)
 		}
 	}
 	for _, raw := range []string{"file:///etc/passwd", "gopher://example.com/", "ftp://example.com/"} {

@@ -24,9 +24,10 @@ const (
 	KindTool    = "tool"
 )
 
-// InboxEvent is one webhook request or tool call, recorded before it is processed.
+// InboxEvent is one webhook request or recorded tool call. The id is the call
+// id: for a webhook it is the webhook_id its sender sees.
 type InboxEvent struct {
-	ID             string            `json:"webhook_id"`
+	ID             string            `json:"webhook_id" jsonschema:"the call id; for webhooks the webhook_id the sender got"`
 	IdempotencyKey string            `json:"idempotency_key"`
 	Kind           string            `json:"kind" jsonschema:"webhook or tool"`
 	Source         string            `json:"source"`
@@ -35,12 +36,20 @@ type InboxEvent struct {
 	ReceivedAt     time.Time         `json:"received_at"`
 	Headers        map[string]string `json:"headers,omitempty"`
 	Body           []byte            `json:"-"`
-	State          EventState        `json:"state"`
-	Result         json.RawMessage   `json:"-"`
-	ErrorCode      string            `json:"error_code,omitempty"`
-	ErrorMessage   string            `json:"error_message,omitempty"`
-	DurationMS     float64           `json:"duration_ms"`
-	CompletedAt    *time.Time        `json:"completed_at,omitempty"`
+	// BodySHA256 is the hex SHA-256 of Body: a repeat that reuses the key with
+	// another body is told apart from a retry.
+	BodySHA256   string          `json:"-"`
+	State        EventState      `json:"state"`
+	Result       json.RawMessage `json:"-"`
+	ErrorCode    string          `json:"error_code,omitempty"`
+	ErrorMessage string          `json:"error_message,omitempty"`
+	ErrorFields  []string        `json:"error_fields,omitempty"`
+	DurationMS   float64         `json:"duration_ms"`
+	CompletedAt  *time.Time      `json:"completed_at,omitempty"`
+	// Owner and Deadline belong to an entry in flight (state received): the
+	// process running it, and when a repeat may stop waiting for it and run again.
+	Owner    string    `json:"-"`
+	Deadline time.Time `json:"-"`
 }
 
 // Completion is the outcome written to an inbox entry when processing ends.
@@ -49,6 +58,7 @@ type Completion struct {
 	Result       json.RawMessage // the action's output as JSON (processed)
 	ErrorCode    string          // failed
 	ErrorMessage string          // failed
+	ErrorFields  []string        // failed: the fields a validation error names
 	Duration     time.Duration
 	At           time.Time
 	// ReleaseKey clears the entry's idempotency key so that a retry of a request
@@ -62,6 +72,7 @@ type Completion struct {
 
 // EventFilter selects inbox entries, newest first.
 type EventFilter struct {
+	Kind     string // KindWebhook, KindTool; empty: both
 	ClientID string
 	Source   string
 	State    EventState
@@ -70,13 +81,35 @@ type EventFilter struct {
 }
 
 // Inbox persists webhook requests and tool calls with idempotency.
+//
+// An entry whose idempotency key is set is "live" for repeats of that key:
+// completed (processed, or failed by the sender's mistake), or in flight
+// (received) before its Deadline. An in-flight entry past its deadline, or one
+// owned by the caller's own process (whose call has ended, since the process
+// tracks its running calls itself), is abandoned: the next repeat marks it
+// failed with code "abandoned", clears its key and runs again.
+//
+// Errors: ErrNotFound for CompleteEvent of an unknown or no longer in-flight
+// id; any other error wraps the driver's and means nothing was committed (the
+// caller answers that the store is unavailable).
 type Inbox interface {
-	// BeginEvent records ev in state received. If an entry with the same
-	// idempotency key was received at or after notBefore, nothing is written
-	// and that entry is returned instead (with its Result when complete).
+	// BeginEvent records ev in flight (state received, ev.Owner, ev.Deadline)
+	// unless a live entry with the same key was received at or after
+	// notBefore: then nothing is written and that entry is returned (with its
+	// Result when complete). The write is waited for even when ctx ends: an
+	// error means nothing was recorded.
 	BeginEvent(ctx context.Context, ev InboxEvent, notBefore time.Time) (existing *InboxEvent, err error)
-	// CompleteEvent moves entry id to processed or failed with its result.
+	// RecordEvent writes ev already complete with c, in one write (and c.Graph
+	// merged in it), unless a live entry has the same key (as BeginEvent): then
+	// nothing is written and that entry is returned. Pure actions run first and
+	// record once.
+	RecordEvent(ctx context.Context, ev InboxEvent, c Completion, notBefore time.Time) (existing *InboxEvent, err error)
+	// CompleteEvent moves entry id from received to processed or failed.
 	CompleteEvent(ctx context.Context, id string, c Completion) error
+	// AbandonInFlight marks every in-flight entry not owned by owner failed
+	// ("abandoned") and releases its key; a process that owns the store alone
+	// calls it at start for the entries of its predecessor.
+	AbandonInFlight(ctx context.Context, owner string) (int64, error)
 	// ListEvents returns entries without their raw bodies, newest first.
 	ListEvents(ctx context.Context, f EventFilter) ([]InboxEvent, error)
 	// PruneEvents deletes entries received before t and returns how many.

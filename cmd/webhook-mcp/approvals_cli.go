@@ -13,8 +13,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/webhook-mcp/webhook-mcp/approval"
-	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 const approvalsUsage = `Usage:
@@ -26,12 +25,6 @@ const approvalsUsage = `Usage:
 Talks to a running server at WEBHOOK_MCP_URL (default http://127.0.0.1:8000) with APPROVAL_TOKEN.
 list shows pending requests unless --state names others (comma-separated, or "all").
 `
-
-// approvalDetail is GET /api/approvals/{id}: the status plus the stored parameters.
-type approvalDetail struct {
-	tools.ApprovalStatus
-	Params json.RawMessage `json:"params,omitempty"`
-}
 
 // runApprovals is `webhook-mcp approvals ...`.
 func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io.Writer) error {
@@ -59,7 +52,7 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 		return approvalsList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
 	}
 	if sub == "show" {
-		var d approvalDetail
+		var d api.ApprovalDetail
 		if err := c.do(ctx, http.MethodGet, "/api/approvals/"+id, nil, nil, &d); err != nil {
 			return err
 		}
@@ -68,11 +61,11 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 		}
 		return printDetail(stdout, d)
 	}
-	var out tools.ApprovalStatus
-	body := map[string]string{"reason": *reason, "decided_by": "cli:" + cliUser(environ)}
+	var out api.Approval
+	body := api.Decision{Reason: *reason, DecidedBy: "cli:" + cliUser(environ)}
 	err = c.do(ctx, http.MethodPost, "/api/approvals/"+id+"/"+sub, nil, body, &out)
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == api.CodeConflict {
 		return fmt.Errorf("cannot %s %s: %s", sub, id, ae.Message)
 	}
 	if err != nil {
@@ -100,9 +93,7 @@ func listQuery(state, clientID string, limit int) url.Values {
 
 func approvalsList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
 	q := listQuery(state, clientID, limit)
-	var list struct {
-		Approvals []tools.ApprovalStatus `json:"approvals"`
-	}
+	var list api.ApprovalList
 	if err := c.do(ctx, http.MethodGet, "/api/approvals", q, nil, &list); err != nil {
 		return err
 	}
@@ -118,7 +109,7 @@ func approvalsList(ctx context.Context, c *apiClient, state, clientID string, li
 	now := time.Now()
 	for _, a := range list.Approvals {
 		left := "-"
-		if a.State == approval.StatePending {
+		if a.State == "pending" {
 			left = shortDuration(a.ExpiresAt.Sub(now))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ApprovalID, a.State, shortDuration(now.Sub(a.CreatedAt)),
@@ -127,9 +118,9 @@ func approvalsList(ctx context.Context, c *apiClient, state, clientID string, li
 	return tw.Flush()
 }
 
-func printDetail(w io.Writer, d approvalDetail) error {
+func printDetail(w io.Writer, d api.ApprovalDetail) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	rows := [][2]string{{"id", d.ApprovalID}, {"state", string(d.State)}, {"summary", d.Summary},
+	rows := [][2]string{{"id", d.ApprovalID}, {"state", d.State}, {"summary", d.Summary},
 		{"action", d.Action}, {"client", orDash(d.ClientID)}, {"target", d.TargetURL},
 		{"requested by", d.RequestedBy}, {"created", d.CreatedAt.Local().Format(time.RFC3339)},
 		{"expires", d.ExpiresAt.Local().Format(time.RFC3339)}, {"params sha256", d.ParamsSHA256}}
@@ -161,7 +152,7 @@ func printDetail(w io.Writer, d approvalDetail) error {
 		for _, e := range d.Events {
 			from := ""
 			if e.From != "" {
-				from = string(e.From) + " -> "
+				from = e.From + " -> "
 			}
 			line := fmt.Sprintf("  %s  %s%s by %s", e.At.Local().Format(time.RFC3339), from, e.To, e.Actor)
 			if e.Reason != "" {

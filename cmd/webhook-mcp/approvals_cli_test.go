@@ -70,7 +70,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodPost && r.URL.Path == "/api/approvals/ap-done/reject":
 		fail(http.StatusConflict, "conflict", "approval ap-done is delivered and cannot become rejected")
 	default:
-		fail(http.StatusNotFound, "not_found", "approval not found")
+		fail(http.StatusNotFound, "not_found", "no approval with id nope")
 	}
 }
 

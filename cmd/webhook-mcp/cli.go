@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 // defaultServerURL is where the CLI subcommands find a running server.
@@ -46,30 +48,33 @@ func newAPIClient(environ []string) *apiClient {
 	return &apiClient{BaseURL: strings.TrimRight(base, "/"), Token: e.Token, HTTP: &http.Client{Timeout: 30 * time.Second}}
 }
 
-// apiError is an error response of the server in the DESIGN.md shape.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
+// serverError is an error answer of the server: its status and the error it
+// carries (code from the body, or from the status through the api table).
+type serverError struct {
+	Status int
+	Err    *api.Error
 }
 
 // Error implements error with a hint for the usual causes.
-func (e *apiError) Error() string {
-	msg := fmt.Sprintf("server answered %d %s", e.Status, e.Code)
-	if e.Message != "" {
-		msg += ": " + e.Message
+func (e *serverError) Error() string {
+	msg := fmt.Sprintf("server answered %d %s", e.Status, e.Err.Code)
+	if e.Err.Message != "" {
+		msg += ": " + e.Err.Message
 	}
-	switch e.Status {
-	case http.StatusUnauthorized:
+	switch e.Err.Code {
+	case api.CodeUnauthorized:
 		msg += " (set APPROVAL_TOKEN to the server's token)"
-	case http.StatusNotFound:
+	case api.CodeNotFound:
 		msg += " (check the id)"
 	}
 	return msg
 }
 
+// Unwrap lets errors.As find the *api.Error.
+func (e *serverError) Unwrap() error { return e.Err }
+
 // do sends a request with an optional JSON body and decodes a JSON answer into
-// out (when not nil). Error answers become *apiError.
+// out (when not nil). Error answers become a *serverError wrapping an *api.Error.
 func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	u := c.BaseURL + path
 	if len(query) > 0 {
@@ -108,19 +113,7 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 		return fmt.Errorf("read answer from %s: %w", c.BaseURL, err)
 	}
 	if resp.StatusCode >= 300 {
-		var env struct {
-			Error struct {
-				Code    string `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		_ = json.Unmarshal(raw, &env)
-		ae := &apiError{Status: resp.StatusCode, Code: env.Error.Code, Message: env.Error.Message}
-		if ae.Code == "" {
-			ae.Code = http.StatusText(resp.StatusCode)
-			ae.Message = strings.TrimSpace(string(raw))
-		}
-		return ae
+		return &serverError{Status: resp.StatusCode, Err: api.DecodeError(resp.StatusCode, raw)}
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {

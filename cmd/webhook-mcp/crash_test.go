@@ -21,7 +21,9 @@ import (
 
 // TestKill9LosesNothingAcknowledged sends 500 webhooks concurrently, kill -9s the
 // server in the middle, restarts it on the same data dir and checks that every
-// webhook that got a 200 is in the inbox exactly once.
+// webhook that got a 200 is in the inbox exactly once, and that every one that
+// did not, retried with its Idempotency-Key, now gets a 200 (none is refused as
+// still in progress).
 func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("subprocess crash test")
@@ -35,6 +37,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	var (
 		mu      sync.Mutex
 		acked   = map[string]string{} // webhook_id → task id
+		ackedI  = map[int]bool{}
 		sent    atomic.Int64
 		ok      atomic.Int64
 		kill    sync.Once
@@ -49,8 +52,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 			defer wg.Done()
 			for i := range jobs {
 				sent.Add(1)
-				body := fmt.Sprintf(`{"client_id":"client-%d","task":{"id":"task-%d","name":"Task %d"}}`, i%7, i, i)
-				resp, err := client.Post(base+"/api/webhook/make.com/chatgpt-clients", "application/json", strings.NewReader(body))
+				resp, err := postKeyed(client, base, i)
 				if err != nil {
 					continue // the server died under this request: it was never acknowledged
 				}
@@ -67,6 +69,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 				}
 				mu.Lock()
 				acked[env.WebhookID] = fmt.Sprintf("task-%d", i)
+				ackedI[i] = true
 				mu.Unlock()
 				if ok.Add(1) == total/2 {
 					kill.Do(func() { killErr = cmd.Process.Kill() }) // SIGKILL mid-stream
@@ -90,6 +93,20 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	resp, err := http.Get(base2 + "/api/status")
 	require.NoError(t, err)
 	resp.Body.Close()
+	// Every request the sender did not see acknowledged is retried with its key.
+	statuses := map[int]int{}
+	for i := range total {
+		if ackedI[i] {
+			continue
+		}
+		resp, err := postKeyed(client, base2, i)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		statuses[resp.StatusCode]++
+	}
+	t.Logf("retried %d unacknowledged webhooks after the restart: %v", total-len(ackedI), statuses)
+	assert.Equal(t, map[int]int{http.StatusOK: total - len(ackedI)}, statuses, "every retry is processed; none gets 409")
 	require.NoError(t, cmd2.Process.Kill())
 	_, _ = cmd2.Process.Wait()
 
@@ -121,4 +138,16 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	}
 	assert.Zero(t, missing)
 	assert.LessOrEqual(t, len(seen), total, "no webhook is recorded twice")
+}
+
+// postKeyed posts webhook i of the crash test with its own Idempotency-Key.
+func postKeyed(c *http.Client, base string, i int) (*http.Response, error) {
+	body := fmt.Sprintf(`{"client_id":"client-%d","task":{"id":"task-%d","name":"Task %d"}}`, i%7, i, i)
+	req, err := http.NewRequest(http.MethodPost, base+"/api/webhook/make.com/chatgpt-clients", strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", fmt.Sprintf("crash-%d", i))
+	return c.Do(req)
 }

@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/api"
 )
 
 const deliveriesUsage = `Usage:
@@ -41,14 +41,14 @@ func runDeliveries(ctx context.Context, args, environ []string, stdout, stderr i
 	if sub == "list" {
 		return deliveriesList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
 	}
-	var out tools.ApprovalStatus
+	var out api.Approval
 	if sub == "show" {
 		err = c.do(ctx, http.MethodGet, "/api/deliveries/"+id, nil, nil, &out)
 	} else {
 		err = c.do(ctx, http.MethodPost, "/api/deliveries/"+id+"/retry", nil, nil, &out)
 	}
-	var ae *apiError
-	if errors.As(err, &ae) && ae.Status == http.StatusConflict {
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == api.CodeConflict {
 		return fmt.Errorf("cannot retry %s: %s (only failed deliveries can be retried)", id, ae.Message)
 	}
 	if err != nil {
@@ -66,9 +66,7 @@ func runDeliveries(ctx context.Context, args, environ []string, stdout, stderr i
 
 func deliveriesList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
 	q := listQuery(state, clientID, limit)
-	var list struct {
-		Deliveries []tools.ApprovalStatus `json:"deliveries"`
-	}
+	var list api.DeliveryList
 	if err := c.do(ctx, http.MethodGet, "/api/deliveries", q, nil, &list); err != nil {
 		return err
 	}
@@ -100,7 +98,7 @@ func deliveriesList(ctx context.Context, c *apiClient, state, clientID string, l
 }
 
 // printDelivery prints one delivery with every attempt.
-func printDelivery(w io.Writer, d tools.ApprovalStatus) error {
+func printDelivery(w io.Writer, d api.Approval) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "id:\t%s\nstate:\t%s\nclient:\t%s\ntarget:\t%s\n", d.ApprovalID, d.State, orDash(d.ClientID), d.TargetURL)
 	if d.Delivery != nil {

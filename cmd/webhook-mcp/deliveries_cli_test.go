@@ -40,7 +40,7 @@ func fakeDeliveriesAPI(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /api/deliveries/{id}", auth(func(w http.ResponseWriter, r *http.Request) {
 		if r.PathValue("id") != "d-1" {
 			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"status":"error","error":{"code":"not_found","message":"approval not found"}}`))
+			_, _ = w.Write([]byte(`{"status":"error","error":{"code":"not_found","message":"no approval with id nope"}}`))
 			return
 		}
 		_ = json.NewEncoder(w).Encode(failed)

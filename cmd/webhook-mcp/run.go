@@ -9,7 +9,6 @@ import (
 	"net"
 
 	"github.com/webhook-mcp/webhook-mcp/server"
-	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
 const usage = `webhook-mcp: an MCP server and a Make.com webhook receiver in one binary.
@@ -50,26 +49,14 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		_, _ = io.WriteString(stderr, usage+"\nwebhook-mcp help also lists the configuration variables.\n")
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
-	cfg, err := loadConfig(environ)
+	app, err := server.Assemble(ctx, environ, stderr, version)
 	if err != nil {
 		return err
 	}
-	logger, err := newLogger(cfg, stderr)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, DataDir: cfg.DataDir, Logger: logger})
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	srv, err := server.New(cfg, server.Deps{Store: st, Logger: logger, Version: version})
-	if err != nil {
-		return err
-	}
-	logger.Info("starting", "version", version, "mode", cmd, "store", st.Path())
+	defer app.Close()
+	srv, cfg, logger := app.Server, app.Config, app.Logger
+	logger.Info("starting", "version", version, "mode", cmd, "store", app.StorePath())
 	srv.Start(ctx)
-	defer srv.Shutdown()
 	if cmd == "stdio" {
 		return runStdio(ctx, srv, cfg, logger, stdin, stdout)
 	}
@@ -98,17 +85,4 @@ func runStdio(ctx context.Context, srv *server.Server, cfg server.Config, logger
 		err = herr
 	}
 	return err
-}
-
-// newLogger writes structured logs to stderr, never stdout.
-func newLogger(cfg server.Config, stderr io.Writer) (*slog.Logger, error) {
-	level, err := cfg.Level()
-	if err != nil {
-		return nil, err
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(stderr, opts)), nil
-	}
-	return slog.New(slog.NewTextHandler(stderr, opts)), nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
 func TestHelpAndVersion(t *testing.T) {
@@ -56,37 +57,16 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 	}
 }
 
-// TestConfigErrorsNameTheVariable calls loadConfig rather than run, so that a
-// value accepted by mistake fails the test instead of starting a server.
-func TestConfigErrorsNameTheVariable(t *testing.T) {
-	t.Parallel()
-	cases := map[string]string{
-		"HTTP_ADDR=":                      "HTTP_ADDR is set but empty",
-		"HTTP_ADDR=8000":                  `HTTP_ADDR="8000"`,
-		"PUBLIC_URL=hooks.example.com":    `PUBLIC_URL="hooks.example.com"`,
-		"APPROVAL_NOTIFY_URL=slack":       `APPROVAL_NOTIFY_URL="slack"`,
-		"ALLOWED_ORIGINS=app.example.com": `ALLOWED_ORIGINS entry "app.example.com"`,
-	}
-	for kv, want := range cases {
-		t.Run(kv, func(t *testing.T) {
-			t.Parallel()
-			_, err := loadConfig([]string{kv})
-			require.Error(t, err)
-			assert.Contains(t, err.Error(), want)
-		})
-	}
-}
-
 func TestDefaultsAreValid(t *testing.T) {
 	t.Parallel()
-	cfg, err := loadConfig(nil)
+	cfg, err := server.LoadConfig(nil)
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:8000", cfg.HTTPAddr)
 	assert.Equal(t, 30, cfg.TimeoutSeconds)
 	assert.True(t, cfg.ValidationEnabled)
 	assert.Equal(t, int64(1<<20), cfg.MaxBodyBytes)
 	assert.Equal(t, "./data", cfg.DataDir)
-	cfg, err = loadConfig([]string{"MAKE_COM_WEBHOOK_SECRET=a, b"})
+	cfg, err = server.LoadConfig([]string{"MAKE_COM_WEBHOOK_SECRET=a, b"})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"a", " b"}, cfg.MakeComWebhookSecret)
 	assert.False(t, strings.Contains(strings.Join(cfg.MakeComWebhookSecret, ""), ","))

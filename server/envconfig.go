@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"errors"
@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
-
-	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
-// loadConfig parses the environment into the server configuration. A bad value
-// is reported by its variable name with what the variable accepts.
-func loadConfig(environ []string) (server.Config, error) {
+// LoadConfig parses the environment (KEY=value strings, as os.Environ gives
+// them) into the configuration and validates it. A bad value is reported by its
+// variable name with what the variable accepts.
+func LoadConfig(environ []string) (Config, error) {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -24,10 +23,10 @@ func loadConfig(environ []string) (server.Config, error) {
 	// caarlos0/env gives a variable that is set but empty its default; for
 	// HTTP_ADDR that would quietly listen where the operator meant no address.
 	if v, ok := m["HTTP_ADDR"]; ok && strings.TrimSpace(v) == "" {
-		return server.Config{}, fmt.Errorf("configuration: HTTP_ADDR is set but empty: want host:port such as " +
+		return Config{}, fmt.Errorf("configuration: HTTP_ADDR is set but empty: want host:port such as " +
 			"127.0.0.1:8000 (unset it for that default; the HTTP listener cannot be turned off)")
 	}
-	cfg, err := env.ParseAsWithOptions[server.Config](env.Options{Environment: m})
+	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: m})
 	if err != nil {
 		return cfg, fmt.Errorf("configuration: %w", describeEnvError(err, m))
 	}
@@ -51,7 +50,7 @@ func describeEnvError(err error, environ map[string]string) error {
 			msgs = append(msgs, e.Error())
 			continue
 		}
-		field, ok := reflect.TypeFor[server.Config]().FieldByName(pe.Name)
+		field, ok := reflect.TypeFor[Config]().FieldByName(pe.Name)
 		name := field.Tag.Get("env")
 		if !ok || name == "" {
 			msgs = append(msgs, e.Error())
