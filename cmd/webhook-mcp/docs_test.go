@@ -25,13 +25,14 @@ func generatedDocs(t *testing.T) []struct{ file, block, want string } {
 	return []struct{ file, block, want string }{
 		{"README.md", "env-table", envTableMarkdown(vars)},
 		{"docs/configuration.md", "env-sections", envSectionsMarkdown(vars)},
+		{"docs/architecture.md", "imports", importTableMarkdown(modulePackages(t))},
 	}
 }
 
 // TestDocsAreGenerated fails when a committed configuration table differs from
-// the one generated from server.Config and cliEnv: an undocumented (or no longer
-// existing) variable, or a changed default or description. `make docs` rewrites
-// them.
+// the one generated from server.Config and cliEnv (an undocumented or no longer
+// existing variable, a changed default or description), or the import table of
+// docs/architecture.md from what go list reports. `make docs` rewrites them.
 func TestDocsAreGenerated(t *testing.T) {
 	t.Parallel()
 	for _, g := range generatedDocs(t) {
@@ -47,7 +48,7 @@ func TestDocsAreGenerated(t *testing.T) {
 		committed, err := block(string(raw), g.block)
 		require.NoError(t, err, g.file)
 		if committed != g.want {
-			t.Errorf("%s is not what the env struct tags generate; run make docs.\n%s", g.file, lineDiff(committed, g.want))
+			t.Errorf("%s differs from what make docs generates (env struct tags, go list); run make docs.\n%s", g.file, lineDiff(committed, g.want))
 		}
 	}
 }
