@@ -68,7 +68,7 @@ inspector-check: build
 	./scripts/inspector-check.sh
 
 bench-micro:
-	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./store/
+	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/
 
 clean:
 	rm -rf bin data

@@ -47,24 +47,33 @@ func serveBaselineHTTP(ctx context.Context, args []string) error {
 }
 
 // serveBaselineMCP serves a bare mcp-go server over Streamable HTTP at /mcp
-// with one trivial tool under the name the harness calls.
+// with trivial tools under the names the harness calls: the ceiling of any
+// mcp-go server here, for the product's read-only and extraction tools.
 func serveBaselineMCP(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("baseline-mcp", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	return serveUntilDone(ctx, *addr, baselineMCPHandler())
+}
+
+// baselineMCPHandler is the bare mcp-go server's HTTP handler.
+func baselineMCPHandler() http.Handler {
 	s := mcpserver.NewMCPServer("baseline", "1", mcpserver.WithToolCapabilities(false))
-	s.AddTool(mcp.NewTool(mcpTool, mcp.WithDescription("trivial baseline tool"),
-		mcp.WithObject("webhook_data", mcp.Description("payload"))),
-		func(_ context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-			return mcp.NewToolResultText(`{"status":"ok"}`), nil
-		})
+	trivial := func(_ context.Context, _ mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return mcp.NewToolResultText(`{"status":"ok"}`), nil
+	}
+	s.AddTool(mcp.NewTool(extractTool, mcp.WithDescription("trivial baseline tool"),
+		mcp.WithObject("webhook_data", mcp.Description("payload"))), trivial)
+	s.AddTool(mcp.NewTool(statusTool, mcp.WithDescription("trivial baseline read-only tool"),
+		mcp.WithReadOnlyHintAnnotation(true),
+		mcp.WithString("approval_id", mcp.Required(), mcp.Description("approval id"))), trivial)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", okHandler)
 	mux.HandleFunc("GET /readyz", okHandler)
 	mux.Handle("/mcp", mcpserver.NewStreamableHTTPServer(s, mcpserver.WithEndpointPath("/mcp")))
-	return serveUntilDone(ctx, *addr, mux)
+	return mux
 }
 
 func okHandler(w http.ResponseWriter, _ *http.Request) {

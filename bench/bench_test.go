@@ -53,14 +53,14 @@ func TestOpenLoopSendsEveryTicketOnce(t *testing.T) {
 func TestReportRatiosAndChecks(t *testing.T) {
 	t.Parallel()
 	r := &report{Phases: []phase{
-		{Suite: "webhook", Target: "baseline", Payload: "seed", Mode: "closed", Throughput: 1000, PeakRSSKiB: 100},
-		{Suite: "webhook", Target: "webhook-mcp", Payload: "seed", Mode: "closed", Throughput: 600, PeakRSSKiB: 200},
+		{Suite: "webhook", Target: "baseline", Payload: "seed", Mode: "closed", Throughput: 1000, PeakRSSKiB: 100, OK: 1},
+		{Suite: "webhook", Target: "webhook-mcp", Payload: "seed", Mode: "closed", Throughput: 600, PeakRSSKiB: 200, OK: 1},
 	}}
 	r.finish(time.Second)
 	if len(r.Ratios) != 1 || r.Ratios[0].Throughput != 0.6 || r.Ratios[0].PeakRSS != 2 {
 		t.Fatalf("ratios = %+v", r.Ratios)
 	}
-	if len(r.Checks) == 0 || !r.Checks[0].Pass {
+	if len(r.Checks) == 0 || !r.Checks[0].Pass || r.Checks[0].Ratio != "0.60x" {
 		t.Fatalf("checks = %+v: 0.6x must meet the 0.5x target", r.Checks)
 	}
 }

@@ -5,7 +5,7 @@
 //	bench run [flags]       the whole suite (what `make bench` runs)
 //	bench profile [flags]   CPU profile of the webhook path under closed-loop load
 //	bench baseline-http     bare net/http webhook handler (run by `bench run`)
-//	bench baseline-mcp      mcp-go server with one trivial tool (run by `bench run`)
+//	bench baseline-mcp      mcp-go server with trivial tools of the measured names (run by `bench run`)
 //	bench serve-profiled    the product's server wired like `webhook-mcp serve`, with a CPU profile (run by `bench profile`)
 //
 // Every server listens on 127.0.0.1 only, every phase is bounded in time and

@@ -14,7 +14,7 @@ func runExtractMicro(ctx context.Context) []micro {
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "^BenchmarkExtract(Seed|FullClickUp)$",
-		"-benchmem", "-benchtime", "1s", "-count", "1", "./webhook/")
+		"-benchmem", "-benchtime", "1s", "-count", "1", "./graph/")
 	out, err := cmd.CombinedOutput()
 	var res []micro
 	for _, l := range strings.Split(string(out), "\n") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -55,7 +56,7 @@ func runProfile(ctx context.Context, args []string) error {
 	}
 	dur := fs.Duration("duration", 8*time.Second, "closed-loop duration under the profiler")
 	which := fs.String("payload", "clickup", "seed or clickup")
-	suite := fs.String("suite", "webhook", "webhook or mcp")
+	suite := fs.String("suite", "webhook", "webhook, mcp (extract_client_knowledge_graph with -payload) or mcp-status (get_approval_status)")
 	out := fs.String("cpuprofile", "bin/cpu-webhook.pprof", "where the profile is written")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -98,8 +99,8 @@ func runProfile(ctx context.Context, args []string) error {
 	}
 	client := newClient()
 	var r requester = newWebhookTarget(client, p.base, pl.body, secret, "profile-"+randHex(4)+"-")
-	if *suite == "mcp" {
-		if r, err = newMCPTarget(ctx, client, p.base, pl.body, cfg.Sessions); err != nil {
+	if *suite == "mcp" || *suite == "mcp-status" {
+		if r, err = profiledMCPTarget(ctx, client, p.base, *suite, pl.body, cfg.Sessions); err != nil {
 			p.stop()
 			return err
 		}
@@ -121,4 +122,21 @@ func runProfile(ctx context.Context, args []string) error {
 		fmt.Println()
 	}
 	return nil
+}
+
+// profiledMCPTarget is the MCP scenario the profile drives: extraction of the
+// payload, or get_approval_status of an approval created first.
+func profiledMCPTarget(ctx context.Context, client *http.Client, base, suite string, body []byte, sessions int) (requester, error) {
+	s, err := newMCPSessions(ctx, client, base, sessions)
+	if err != nil {
+		return nil, err
+	}
+	if suite == "mcp" {
+		return newMCPTarget(s, extractTool, extractArgs(body)), nil
+	}
+	id, err := createApproval(ctx, s, 1<<40)
+	if err != nil {
+		return nil, err
+	}
+	return newMCPTarget(s, statusTool, approvalArgs(id)), nil
 }

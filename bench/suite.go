@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,7 +25,8 @@ type config struct {
 	Warmup      time.Duration `json:"warmup"`
 	Conns       int           `json:"closed_concurrency"`
 	OpenWorkers int           `json:"open_max_in_flight"`
-	Rates       []int         `json:"open_rates"`
+	Rates       []int         `json:"open_rates"`       // of the signed seed webhook
+	OtherRates  []int         `json:"other_open_rates"` // of every other scenario
 	Sessions    int           `json:"mcp_sessions"`
 	Micro       bool          `json:"-"`
 }
@@ -40,20 +42,37 @@ func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
 	fs.DurationVar(&c.Warmup, "warmup", 500*time.Millisecond, "closed-loop warm-up before each payload's phases")
 	fs.IntVar(&c.Conns, "conns", 64, "concurrent connections of the closed loop")
 	fs.IntVar(&c.OpenWorkers, "open-workers", 128, "most requests in flight in the open loop")
-	rates := fs.String("rates", "500,2000,5000", "open-loop rates, requests per second")
+	rates := fs.String("rates", "500,2000,5000", "open-loop rates of the signed seed webhook, requests per second (the target is at 2000)")
+	otherRates := fs.String("other-rates", "500", "open-loop rates of the other scenarios: ClickUp webhook, MCP tools (empty: closed loop only)")
 	fs.IntVar(&c.Sessions, "sessions", 16, "MCP sessions the requests are spread over")
 	fs.BoolVar(&c.Micro, "micro", true, "also run the extraction micro-benchmark (go test) for its target")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return c, fs, err
 	}
-	for _, r := range strings.Split(*rates, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(r))
-		if err != nil || n <= 0 {
-			return c, fs, fmt.Errorf("-rates: %q is not a positive rate", r)
-		}
-		c.Rates = append(c.Rates, n)
+	if c.Rates, err = parseRates("-rates", *rates); err != nil {
+		return c, fs, err
+	}
+	if c.OtherRates, err = parseRates("-other-rates", *otherRates); err != nil {
+		return c, fs, err
 	}
 	return c, fs, nil
+}
+
+// parseRates reads a comma-separated list of positive rates; empty is none.
+func parseRates(flagName, list string) ([]int, error) {
+	var out []int
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	for _, r := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(r))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%s: %q is not a positive rate", flagName, r)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 type payload struct {
@@ -74,14 +93,23 @@ func loadPayloads(dir string) ([]payload, error) {
 }
 
 // productEnv is the environment of webhook-mcp under test: loopback, a temp
-// data dir, a signing secret, rate limits off, default log level.
+// data dir, a signing secret, rate limits off, default log level, and
+// outbound delivery allowed to 127.0.0.1 so that send_webhook_response accepts
+// the benchmark's (never approved) loopback response URL.
 func productEnv(addr, dataDir, secret string) []string {
 	return []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"HTTP_ADDR=" + addr, "DATA_DIR=" + dataDir, "MAKE_COM_WEBHOOK_SECRET=" + secret,
 		"RATE_LIMIT_PER_SOURCE=0", "RATE_LIMIT_PER_IP=0", "APPROVAL_TOKEN=bench-approval-token",
-		"LOG_LEVEL=info", "LOG_FORMAT=text",
+		"OUTBOUND_ALLOW_HOSTS=127.0.0.1", "LOG_LEVEL=info", "LOG_FORMAT=text",
 	}
+}
+
+// serverSpec is one process under test and the suite it serves.
+type serverSpec struct {
+	name, target, suite string
+	argv                []string
+	dataDir             string // the product's DATA_DIR; empty for a baseline
 }
 
 func runSuite(ctx context.Context, args []string) error {
@@ -110,28 +138,21 @@ func runSuite(ctx context.Context, args []string) error {
 	secret := "bench-" + randHex(16)
 	rep := newReport(cfg)
 	rep.LoadAvgBefore = readTrim("/proc/loadavg")
-
-	type server struct {
-		name, target, suite string
-		argv                []string
-		env                 func(addr string) []string
+	servers := []serverSpec{
+		{"baseline-http", "baseline", "webhook", []string{self, "baseline-http"}, ""},
+		{"webhook-mcp (webhook)", "webhook-mcp", "webhook", []string{bin, "serve"}, filepath.Join(tmp, "data-webhook")},
+		{"baseline-mcp", "baseline", "mcp", []string{self, "baseline-mcp"}, ""},
+		{"webhook-mcp (mcp)", "webhook-mcp", "mcp", []string{bin, "serve"}, filepath.Join(tmp, "data-mcp")},
 	}
-	servers := []server{
-		{"baseline-http", "baseline", "webhook", []string{self, "baseline-http"}, nil},
-		{"webhook-mcp (webhook)", "webhook-mcp", "webhook", []string{bin, "serve"},
-			func(addr string) []string { return productEnv(addr, filepath.Join(tmp, "data-webhook"), secret) }},
-		{"baseline-mcp", "baseline", "mcp", []string{self, "baseline-mcp"}, nil},
-		{"webhook-mcp (mcp)", "webhook-mcp", "mcp", []string{bin, "serve"},
-			func(addr string) []string { return productEnv(addr, filepath.Join(tmp, "data-mcp"), secret) }},
-	}
+	var seq atomic.Int64
 	for i, sv := range servers {
 		addr, err := freeAddr()
 		if err != nil {
 			return err
 		}
 		argv, env := sv.argv, []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
-		if sv.env != nil {
-			env = sv.env(addr)
+		if sv.dataDir != "" {
+			env = productEnv(addr, sv.dataDir, secret)
 		} else {
 			argv = append(append([]string{}, argv...), "-addr", addr)
 		}
@@ -142,22 +163,26 @@ func runSuite(ctx context.Context, args []string) error {
 		}
 		fmt.Fprintf(os.Stderr, "%-22s ready in %.1f ms via %s, idle RSS %.1f MiB\n", sv.name, p.readyMS, p.readyPath, mib(p.idleKiB))
 		client := newClient()
-		var seq atomic.Int64
-		for _, pl := range payloads {
-			var r requester
-			if sv.suite == "webhook" {
-				r = newWebhookTarget(client, p.base, pl.body, secret, fmt.Sprintf("bench-%s-%d-", randHex(4), i))
-			} else if r, err = newMCPTarget(ctx, client, p.base, pl.body, cfg.Sessions); err != nil {
-				p.stop()
-				return fmt.Errorf("%s: %w (log: %s)", sv.name, err, tail(logPath))
+		if sv.suite == "webhook" {
+			for _, pl := range payloads {
+				r := newWebhookTarget(client, p.base, pl.body, secret, fmt.Sprintf("bench-%s-%d-", randHex(4), i))
+				rates := cfg.OtherRates
+				if pl.name == "seed" {
+					rates = cfg.Rates
+				}
+				rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv, "", pl.name, r, rates, &seq)...)
+				if ctx.Err() != nil {
+					break
+				}
 			}
-			rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv.suite, sv.target, pl.name, r, &seq)...)
-			if ctx.Err() != nil {
-				break
-			}
+		} else {
+			err = runMCP(ctx, cfg, p, sv, client, payloads, rep, &seq)
 		}
 		client.CloseIdleConnections()
 		p.stop()
+		if err != nil {
+			return fmt.Errorf("%s: %w (log: %s)", sv.name, err, tail(logPath))
+		}
 		rep.Processes = append(rep.Processes, procInfo{Name: sv.name, Target: sv.target, Suite: sv.suite,
 			ReadyPath: p.readyPath, StartToReadyMS: p.readyMS, IdleRSSKiB: p.idleKiB, PeakRSSKiB: p.peakKiB,
 			LogErrors: countLines(logPath, "level=ERROR")})
@@ -179,9 +204,58 @@ func runSuite(ctx context.Context, args []string) error {
 	return nil
 }
 
-// runGroup measures one server with one payload: a warm-up, the closed loop,
-// then each open-loop rate. Each phase reads its own peak RSS.
-func runGroup(ctx context.Context, cfg config, p *proc, suite, target, payloadName string, r requester, seq *atomic.Int64) []phase {
+// baselineApprovalID is what the bare mcp-go server's trivial
+// get_approval_status is asked about: it looks nothing up.
+const baselineApprovalID = "bench-baseline-approval"
+
+// runMCP measures tools/call on one server over cfg.Sessions sessions: first
+// the read-only get_approval_status (on the product: of a real pending
+// approval, and the bytes of its DATA_DIR before and after, since reads must
+// not write), then extract_client_knowledge_graph with each payload.
+func runMCP(ctx context.Context, cfg config, p *proc, sv serverSpec, client *http.Client, payloads []payload,
+	rep *report, seq *atomic.Int64) error {
+	sessions, err := newMCPSessions(ctx, client, p.base, cfg.Sessions)
+	if err != nil {
+		return err
+	}
+	approvalID := baselineApprovalID
+	if sv.dataDir != "" {
+		if approvalID, err = createApproval(ctx, sessions, seq.Add(2)-1); err != nil {
+			return err
+		}
+	}
+	var before int64
+	if sv.dataDir != "" {
+		if before, err = dirBytes(sv.dataDir); err != nil {
+			return err
+		}
+	}
+	calls0 := seq.Load()
+	rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv, statusTool, "approval",
+		newMCPTarget(sessions, statusTool, approvalArgs(approvalID)), cfg.OtherRates, seq)...)
+	if sv.dataDir != "" {
+		after, err := dirBytes(sv.dataDir)
+		if err != nil {
+			return err
+		}
+		rep.ReadOnlyDB = &dbGrowth{Process: sv.name, Tool: statusTool, BeforeBytes: before, AfterBytes: after,
+			Calls: seq.Load() - calls0}
+		fmt.Fprintf(os.Stderr, "  mcp      %s: DATA_DIR %d -> %d bytes over %d calls\n", statusTool, before, after, seq.Load()-calls0)
+	}
+	for _, pl := range payloads {
+		if ctx.Err() != nil {
+			break
+		}
+		rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv, extractTool, pl.name,
+			newMCPTarget(sessions, extractTool, extractArgs(pl.body)), cfg.OtherRates, seq)...)
+	}
+	return nil
+}
+
+// runGroup measures one server with one payload or tool: a warm-up, the
+// closed loop, then each open-loop rate. Each phase reads its own peak RSS.
+func runGroup(ctx context.Context, cfg config, p *proc, sv serverSpec, tool, payloadName string, r requester,
+	rates []int, seq *atomic.Int64) []phase {
 	_ = closedLoop(ctx, r, seq, cfg.Conns, cfg.Warmup)
 	var out []phase
 	measure := func(mode string, conc, rate int, dur time.Duration, run func() sample) {
@@ -192,17 +266,18 @@ func runGroup(ctx context.Context, cfg config, p *proc, suite, target, payloadNa
 		srv1, gen1, all1 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
 		hwm := p.status("VmHWM")
 		p.peakKiB = max(p.peakKiB, hwm)
-		ph := newPhase(suite, target, p.name, payloadName, mode, conc, rate, dur, s, hwm)
+		ph := newPhase(sv.suite, sv.target, p.name, payloadName, mode, conc, rate, dur, s, hwm)
+		ph.Tool = tool
 		ph.ServerCores = round2((srv1 - srv0) / s.elapsed.Seconds())
 		ph.GeneratorCores = round2((gen1 - gen0) / s.elapsed.Seconds())
 		ph.OtherCores = round2(max(0, (all1-all0)-(srv1-srv0)-(gen1-gen0)) / s.elapsed.Seconds())
-		fmt.Fprintf(os.Stderr, "  %-8s %-8s %-7s %5s rps: %8.0f rps  p50 %7.2f ms  p99 %8.2f ms  errors %d  peak RSS %.1f MiB  cores server %.2f gen %.2f other %.2f\n",
-			suite, payloadName, mode, rateLabel(rate), ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors+ph.Missed, mib(hwm),
+		fmt.Fprintf(os.Stderr, "  %-8s %-20s %-7s %5s rps: %8.0f rps  p50 %7.2f ms  p99 %8.2f ms  errors %d  peak RSS %.1f MiB  cores server %.2f gen %.2f other %.2f\n",
+			sv.suite, scenarioLabel(ph), mode, rateLabel(rate), ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors+ph.Missed, mib(hwm),
 			ph.ServerCores, ph.GeneratorCores, ph.OtherCores)
 		out = append(out, ph)
 	}
 	measure("closed", cfg.Conns, 0, cfg.Closed, func() sample { return closedLoop(ctx, r, seq, cfg.Conns, cfg.Closed) })
-	for _, rate := range cfg.Rates {
+	for _, rate := range rates {
 		if ctx.Err() != nil {
 			break
 		}
