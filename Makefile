@@ -4,7 +4,13 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint fmt docs bench bench-profile bench-micro clean fuzz conformance inspector-check
+.PHONY: build run stdio test test-short lint deadcode fmt docs bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools
+
+# Linters, pinned: installed with go install on first use into bin/tools/<version>/.
+STATICCHECK_VERSION := v0.8.2
+DEADCODE_VERSION    := v0.52.0
+STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+DEADCODE    := bin/tools/deadcode-$(DEADCODE_VERSION)/deadcode
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/webhook-mcp
@@ -21,9 +27,20 @@ test:
 test-short:
 	$(GO) test -short -count=1 ./...
 
-lint:
+lint: $(STATICCHECK)
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) ./...
+
+# Functions no program reaches (tests excluded): review the list, it does not fail.
+deadcode: $(DEADCODE)
+	$(DEADCODE) ./...
+
+$(STATICCHECK):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(DEADCODE):
+	GOBIN=$(CURDIR)/$(@D) $(GO) install golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
@@ -66,6 +83,12 @@ conformance: build
 
 inspector-check: build
 	./scripts/inspector-check.sh
+
+# Node 22 with the MCP test tools, mermaid and jsdom in .tools/: the Go test of
+# the Mermaid output (graph/mermaid_test.go) parses it with mermaid when they are
+# there, and fails without them under CI=true.
+node-tools:
+	bash -c '. scripts/node-tools.sh'
 
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/

@@ -66,15 +66,19 @@ type ApprovalDetail struct {
 	Params json.RawMessage `json:"params"`
 }
 
-// ApprovalList is the body of GET /api/approvals.
+// ApprovalList is the body of GET /api/approvals: one page, newest first.
 type ApprovalList struct {
 	Approvals []Approval `json:"approvals"`
+	// NextCursor, when set, is the cursor query parameter of the next page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // DeliveryList is the body of GET /api/deliveries: approved requests and what
-// became of their delivery.
+// became of their delivery, one page, newest first.
 type DeliveryList struct {
 	Deliveries []Approval `json:"deliveries"`
+	// NextCursor, when set, is the cursor query parameter of the next page.
+	NextCursor string `json:"next_cursor,omitempty"`
 }
 
 // Decision is the optional body of POST /api/approvals/{id}/approve|reject.

@@ -145,7 +145,7 @@ type Request struct {
 	Summary      string          `json:"summary"`
 	Params       json.RawMessage `json:"params"`
 	ParamsSHA256 string          `json:"params_sha256"`
-	RequestedBy  string          `json:"requested_by" jsonschema:"mcp-client:<name> or webhook:<source>"`
+	RequestedBy  string          `json:"requested_by" jsonschema:"who asked: the authenticated principal and what the caller said about itself, e.g. token:mcp (mcp-client:Claude), or webhook:<source>"`
 	State        State           `json:"state"`
 	CreatedAt    time.Time       `json:"created_at"`
 	ExpiresAt    time.Time       `json:"expires_at"`

@@ -3,7 +3,6 @@ package approval_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,23 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
-// clock is a settable time source for the Service.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func newService(t *testing.T, c *clock) *approval.Service {
+func newService(t *testing.T, c *testkit.Clock) *approval.Service {
 	t.Helper()
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()})
 	require.NoError(t, err)
@@ -42,7 +29,7 @@ func draft() approval.Draft {
 
 func TestExpiredRequestCanNeverBeApproved(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := newService(t, c)
 	ctx := context.Background()
 	r, err := svc.Request(ctx, draft())
@@ -71,7 +58,7 @@ func TestExpiredRequestCanNeverBeApproved(t *testing.T) {
 
 func TestSweeperExpiresOnlyOverdueRequests(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := newService(t, c)
 	ctx := context.Background()
 	old, err := svc.Request(ctx, draft())
@@ -106,7 +93,7 @@ func TestSweeperExpiresOnlyOverdueRequests(t *testing.T) {
 
 func TestReapprovingIsAConflict(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc := newService(t, c)
 	ctx := context.Background()
 	r, err := svc.Request(ctx, draft())
@@ -121,7 +108,7 @@ func TestReapprovingIsAConflict(t *testing.T) {
 
 func TestOnPendingIsCalledForNewRequests(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	c := testkit.NewClock(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir()})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = st.Close() })

@@ -61,6 +61,12 @@ type Config struct {
 	// OnPending, when set, is called after a new request is stored as pending
 	// (to notify reviewers). It must not block: do slow work on a goroutine.
 	OnPending func(ctx context.Context, r Request)
+	// FourEyes refuses every decision (approve or reject, on any channel) by
+	// the principal that asked for the request.
+	FourEyes bool
+	// MaxPending caps the pending requests of one requester principal
+	// (<= 0: no cap). A request beyond it fails with ErrTooManyPending.
+	MaxPending int
 }
 
 // Service creates, decides, expires and executes approval requests.
@@ -76,8 +82,10 @@ type Service struct {
 	schedule []time.Duration
 	rand     func() float64
 
-	onPending func(ctx context.Context, r Request)
-	onAttempt func(outcome string)
+	onPending  func(ctx context.Context, r Request)
+	onAttempt  func(outcome string)
+	fourEyes   bool
+	maxPending int
 
 	kick     chan struct{}
 	inflight sync.WaitGroup
@@ -90,7 +98,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{store: cfg.Store, ttl: cfg.TTL, now: cfg.Now, log: cfg.Logger,
 		workers: cfg.Workers, sweep: cfg.SweepInterval, onPending: cfg.OnPending,
 		poll: cfg.PollInterval, lease: cfg.Lease, schedule: cfg.Schedule, rand: cfg.Rand, onAttempt: cfg.OnAttempt,
-		kick: make(chan struct{}, 1)}
+		fourEyes: cfg.FourEyes, maxPending: cfg.MaxPending, kick: make(chan struct{}, 1)}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
 	}
@@ -130,8 +138,12 @@ func ParamsHash(params []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Request stores a new pending approval request for d.
+// Request stores a new pending approval request for d. It fails with
+// ErrTooManyPending when d's requester already has MaxPending pending requests.
 func (s *Service) Request(ctx context.Context, d Draft) (Request, error) {
+	if err := s.checkPendingCap(ctx, d.RequestedBy); err != nil {
+		return Request{}, err
+	}
 	now := s.now().UTC()
 	r := Request{
 		ID: uuid.NewString(), Action: d.Action, ClientID: d.ClientID, WebhookID: d.WebhookID,
@@ -166,10 +178,37 @@ func (s *Service) Reject(ctx context.Context, id, actor, reason string) (Request
 	return s.decide(ctx, id, StateRejected, actor, reason)
 }
 
+// checkPendingCap fails when requester has MaxPending pending requests. Two
+// requests racing at the cap may both pass: the cap bounds a flood, it is not
+// an exact quota.
+func (s *Service) checkPendingCap(ctx context.Context, requester string) error {
+	if s.maxPending <= 0 {
+		return nil
+	}
+	principal := PrincipalOf(requester)
+	pending, err := s.store.ListApprovals(ctx, Filter{States: []State{StatePending}, Requester: principal, Limit: s.maxPending})
+	if err != nil {
+		return fmt.Errorf("count pending approvals of %s: %w", principal, err)
+	}
+	if len(pending) >= s.maxPending {
+		s.log.WarnContext(ctx, "approval refused: requester has too many pending requests",
+			"requested_by", principal, "max_pending", s.maxPending)
+		return fmt.Errorf("%w: %s already has %d requests waiting for a decision (APPROVAL_MAX_PENDING); "+
+			"wait until a reviewer decides them", ErrTooManyPending, principal, len(pending))
+	}
+	return nil
+}
+
 func (s *Service) decide(ctx context.Context, id string, to State, actor, reason string) (Request, error) {
 	cur, err := s.store.GetApproval(ctx, id)
 	if err != nil {
 		return Request{}, named(id, err)
+	}
+	if s.fourEyes && PrincipalOf(cur.RequestedBy) == PrincipalOf(actor) {
+		s.log.WarnContext(ctx, "approval decision refused: four-eyes review and the requester is deciding",
+			"approval_id", id, "webhook_id", cur.WebhookID, "principal", PrincipalOf(actor))
+		return Request{}, fmt.Errorf("%w: %s asked for approval %s, so another principal must decide it "+
+			"(APPROVAL_SELF_APPROVE=false)", ErrSelfDecision, PrincipalOf(actor), id)
 	}
 	now := s.now().UTC()
 	if cur.State == StatePending && !now.Before(cur.ExpiresAt) {
@@ -206,25 +245,58 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Request, error) {
 	return s.store.ListApprovals(ctx, f)
 }
 
-// ExpireDue moves every pending request past its expiry to expired.
+// ListPage returns up to f.Limit requests matching f (1 to 500; <= 0: 50)
+// from f.After on, newest first, and the cursor of the next page when there
+// are more.
+func (s *Service) ListPage(ctx context.Context, f Filter) ([]Request, *Cursor, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 500)
+	f.Limit = limit + 1
+	reqs, err := s.store.ListApprovals(ctx, f)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(reqs) <= limit {
+		return reqs, nil, nil
+	}
+	reqs = reqs[:limit]
+	next := CursorOf(reqs[limit-1])
+	return reqs, &next, nil
+}
+
+// expireBatch is how many pending requests ExpireDue reads at a time.
+const expireBatch = 500
+
+// ExpireDue moves every pending request past its expiry to expired, paging
+// through all of them however many there are.
 func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	now := s.now().UTC()
-	pending, err := s.store.ListApprovals(ctx, Filter{States: []State{StatePending}, Limit: 500})
-	if err != nil {
-		return 0, fmt.Errorf("list pending approvals: %w", err)
-	}
 	n := 0
-	for _, r := range pending {
-		if now.Before(r.ExpiresAt) {
-			continue
+	f := Filter{States: []State{StatePending}, Limit: expireBatch}
+	for {
+		pending, err := s.store.ListApprovals(ctx, f)
+		if err != nil {
+			return n, fmt.Errorf("list pending approvals: %w", err)
 		}
-		if _, err := s.expire(ctx, r.ID, now); err == nil {
-			n++
-		} else if !errors.Is(err, ErrConflict) {
-			return n, err
+		for _, r := range pending {
+			if now.Before(r.ExpiresAt) {
+				continue
+			}
+			if _, err := s.expire(ctx, r.ID, now); err == nil {
+				n++
+			} else if !errors.Is(err, ErrConflict) {
+				return n, err
+			}
 		}
+		if len(pending) < expireBatch {
+			return n, nil
+		}
+		next := CursorOf(pending[len(pending)-1])
+		f.After = &next
 	}
-	return n, nil
 }
 
 func (s *Service) expire(ctx context.Context, id string, now time.Time) (Request, error) {

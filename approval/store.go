@@ -12,6 +12,12 @@ type Filter struct {
 	Limit    int // <= 0: store default
 	// CreatedBefore, when non-zero, pages back from that time.
 	CreatedBefore time.Time
+	// After, when set, keeps only the requests after that position in the
+	// newest-first order: older ones, and those as old with a smaller id.
+	After *Cursor
+	// Requester, when set, keeps only the requests whose RequestedBy names
+	// this principal (see PrincipalOf).
+	Requester string
 }
 
 // Store persists approval requests and their audit trail. Implementations must

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node-tools.sh
-SCENARIOS=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams logging-set-level resources-list)
+SCENARIOS=(server-initialize ping tools-list dns-rebinding-protection server-sse-multiple-streams resources-list)
 trap stop_server EXIT
 start_server env
 logdir=$(mktemp -d)

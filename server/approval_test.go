@@ -84,7 +84,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 	t.Parallel()
 	cfg := testConfig()
 	cfg.ApprovalToken = "approval-test-token"
-	e := newTestEnv(t, cfg)
+	e := newDrivenEnv(t, cfg)
 	rec := &recorder{}
 	rcv := httptest.NewServer(rec)
 	t.Cleanup(rcv.Close)
@@ -104,8 +104,10 @@ func TestApprovalRoundTrip(t *testing.T) {
 
 		code, out := decide(t, e, id, "approve", cfg.ApprovalToken, "looks right")
 		require.Equal(t, http.StatusOK, code, "%v", out)
+		assert.Empty(t, rec.received(), "approving queues the send; the worker makes it")
+		require.Equal(t, 1, e.runWorker(t))
 		st := waitState(t, c, id, "delivered")
-		assert.Equal(t, "api", st.DecidedBy)
+		assert.Equal(t, "token:approval (api)", st.DecidedBy)
 		assert.Equal(t, "looks right", st.Reason)
 		require.NotNil(t, st.Delivery)
 		assert.Equal(t, 200, st.Delivery.StatusCode)
@@ -119,7 +121,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		code, out = decide(t, e, id, "approve", cfg.ApprovalToken, "again")
 		assert.Equal(t, http.StatusConflict, code)
 		assert.Equal(t, "conflict", out["error"].(map[string]any)["code"])
-		time.Sleep(100 * time.Millisecond)
+		e.assertNothingDue(t)
 		assert.Len(t, rec.received(), 1, "re-approving sends nothing")
 	})
 
@@ -131,8 +133,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		st := waitState(t, c, id, "rejected")
 		assert.Equal(t, "not this one", st.Reason)
 		assert.Nil(t, st.Delivery)
-		e.srv.Approvals().Kick()
-		time.Sleep(100 * time.Millisecond)
+		e.assertNothingDue(t)
 		assert.Len(t, rec.received(), before)
 	})
 
@@ -153,7 +154,7 @@ func TestApprovalRoundTrip(t *testing.T) {
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
 		assert.Equal(t, "pending", st.State)
 		require.Len(t, st.Events, 1)
-		assert.Equal(t, "mcp-client:webhook-mcp-test", st.RequestedBy)
+		assert.Equal(t, "anonymous (mcp-client:webhook-mcp-test)", st.RequestedBy)
 	})
 }
 
@@ -173,7 +174,7 @@ func TestNewWebhookTypeThroughPublicAPI(t *testing.T) {
 	}
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "book_invoice", Title: "Book invoice", Description: "Books an invoice.",
-			Annotations: tools.Annotations{Idempotent: true}},
+			Annotations: tools.WriteLocalIdempotent()},
 			func(_ context.Context, inv tools.Invocation, _ struct{}) (booked, error) {
 				in, err := tools.PayloadAs[invoice](inv) // the route's body, decoded once by the server
 				if err != nil {

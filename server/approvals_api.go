@@ -26,21 +26,21 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 			f.States = append(f.States, state)
 		}
 	}
-	s.writeStatusList(w, r, f, func(l []api.Approval) any { return api.ApprovalList{Approvals: l} })
+	s.writeStatusList(w, r, f, func(l []api.Approval, next string) any {
+		return api.ApprovalList{Approvals: l, NextCursor: next}
+	})
 }
 
-// writeStatusList applies the limit query parameter to f, lists the matching
-// requests and writes them, wrapped by wrap, as JSON.
-func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter, wrap func([]api.Approval) any) {
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500"))
-			return
-		}
-		f.Limit = n
+// writeStatusList applies the limit and cursor query parameters to f, lists
+// one page of the matching requests and writes it, wrapped by wrap with the
+// next page's cursor ("" on the last page), as JSON.
+func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter,
+	wrap func(l []api.Approval, next string) any) {
+	if err := pageQuery(r, &f); err != nil {
+		s.writeCallError(w, "", err)
+		return
 	}
-	reqs, err := s.approvals.List(r.Context(), f)
+	reqs, next, err := s.approvals.ListPage(r.Context(), f)
 	if err != nil {
 		s.log.Error("list approvals", "err", err)
 		s.writeCallError(w, "", err)
@@ -50,7 +50,31 @@ func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f appro
 	for _, a := range reqs {
 		out = append(out, tools.StatusOf(a, nil))
 	}
-	writeJSON(w, http.StatusOK, wrap(out))
+	cursor := ""
+	if next != nil {
+		cursor = next.String()
+	}
+	writeJSON(w, http.StatusOK, wrap(out, cursor))
+}
+
+// pageQuery reads limit (1 to 500) and cursor into f.
+func pageQuery(r *http.Request, f *approval.Filter) error {
+	q := r.URL.Query()
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 || n > 500 { // 0: the default, as for every limit
+			return webhook.InvalidArgument("limit", "limit must be a whole number from 0 (the default, 50) to 500")
+		}
+		f.Limit = n
+	}
+	if c := q.Get("cursor"); c != "" {
+		cur, err := approval.ParseCursor(c)
+		if err != nil {
+			return webhook.InvalidArgument("cursor", "cursor must be a next_cursor this server returned")
+		}
+		f.After = &cur
+	}
+	return nil
 }
 
 func (s *Server) handleGetApproval(w http.ResponseWriter, r *http.Request) {
@@ -75,10 +99,11 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 			s.writeCallError(w, "", webhook.InvalidPayload("body must be JSON like {\"reason\": \"...\"}"))
 			return
 		}
-		actor := "api"
+		label := "api"
 		if body.DecidedBy != "" {
-			actor = "api:" + body.DecidedBy
+			label = body.DecidedBy // what the caller says about itself, e.g. cli:alice
 		}
+		actor := PrincipalFrom(r.Context()).Actor(label)
 		id := r.PathValue("id")
 		var a approval.Request
 		if approve {

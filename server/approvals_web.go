@@ -187,9 +187,25 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%dd %dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
+// pageSize is how many requests one list page shows.
+const pageSize = 50
+
+// listPage shows one page of the requests in states, newest first, with a
+// link to the next (older) page: however many requests a flood adds, every
+// one of them can be reached.
 func (s *Server) listPage(states []approval.State, tmpl, title string) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, sess *webSession) {
-		reqs, err := s.approvals.List(r.Context(), approval.Filter{States: states, Limit: 200})
+		f := approval.Filter{States: states, Limit: pageSize}
+		cursor := r.URL.Query().Get("cursor")
+		if cursor != "" {
+			c, err := approval.ParseCursor(cursor)
+			if err != nil {
+				http.Error(w, "this page link is not valid; start from the first page", http.StatusBadRequest)
+				return
+			}
+			f.After = &c
+		}
+		reqs, next, err := s.approvals.ListPage(r.Context(), f)
 		if err != nil {
 			s.log.Error("approvals page: list", "err", err)
 			http.Error(w, "could not read approvals; see the server log", http.StatusInternalServerError)
@@ -199,7 +215,12 @@ func (s *Server) listPage(states []approval.State, tmpl, title string) pageHandl
 		for _, a := range reqs {
 			rows = append(rows, s.row(a))
 		}
-		s.render(w, http.StatusOK, tmpl, map[string]any{"Title": title, "Rows": rows, "CSRF": sess.csrf})
+		data := map[string]any{"Title": title, "Rows": rows, "CSRF": sess.csrf, "Paged": cursor != "",
+			"Path": r.URL.Path}
+		if next != nil {
+			data["Next"] = next.String()
+		}
+		s.render(w, http.StatusOK, tmpl, data)
 	}
 }
 
@@ -227,8 +248,8 @@ func (s *Server) renderDetail(w http.ResponseWriter, r *http.Request, sess *webS
 		"Pending": a.State == approval.StatePending, "CSRF": sess.csrf, "Notice": notice, "Error": errMsg})
 }
 
-// handleDecidePage is the Approve/Reject form: CSRF-checked, decided by
-// "reviewer:web".
+// handleDecidePage is the Approve/Reject form: CSRF-checked, decided by the
+// reviewer's principal labelled "web".
 func (s *Server) handleDecidePage(approve bool) pageHandler {
 	return func(w http.ResponseWriter, r *http.Request, sess *webSession) {
 		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
@@ -241,17 +262,22 @@ func (s *Server) handleDecidePage(approve bool) pageHandler {
 		id, reason := r.PathValue("id"), r.PostFormValue("reason")
 		var err error
 		verb := "rejected"
+		actor := s.reviewerPrincipal().Actor("web")
 		if approve {
 			verb = "approved"
-			_, err = s.approvals.Approve(r.Context(), id, "reviewer:web", reason)
+			_, err = s.approvals.Approve(r.Context(), id, actor, reason)
 		} else {
-			_, err = s.approvals.Reject(r.Context(), id, "reviewer:web", reason)
+			_, err = s.approvals.Reject(r.Context(), id, actor, reason)
 		}
 		var ce *approval.ConflictError
 		switch {
 		case errors.As(err, &ce):
 			s.renderDetail(w, r, sess, http.StatusConflict, "",
 				fmt.Sprintf("Not %s: this request is already %s.", verb, ce.Current))
+		case errors.Is(err, approval.ErrSelfDecision):
+			s.renderDetail(w, r, sess, http.StatusForbidden, "",
+				fmt.Sprintf("Not %s: four-eyes review is on (APPROVAL_SELF_APPROVE=false) and this request was "+
+					"asked for with the same credential you signed in with; another reviewer must decide it.", verb))
 		case err != nil:
 			s.renderDetail(w, r, sess, http.StatusNotFound, "", "")
 		default:

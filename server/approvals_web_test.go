@@ -132,7 +132,7 @@ func TestApprovalsPageRefusesForgedDecisions(t *testing.T) {
 	a, _, err = e.srv.Approvals().Get(context.Background(), id)
 	require.NoError(t, err)
 	assert.Equal(t, approval.StateRejected, a.State)
-	assert.Equal(t, "reviewer:web", a.DecidedBy)
+	assert.Equal(t, "token:approval (web)", a.DecidedBy)
 	assert.Equal(t, "not now", a.Reason)
 	resp, body = fetch(t, reviewer, http.MethodPost, e.http.URL+"/approvals/"+id+"/approve", url.Values{"csrf": {csrf}})
 	assert.Equal(t, http.StatusConflict, resp.StatusCode)

@@ -15,15 +15,19 @@ func bearerMatches(r *http.Request, want string) bool {
 	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(want)) == 1
 }
 
-// requireMCPToken demands MCP_AUTH_TOKEN as a bearer token when it is set.
+// requireMCPToken demands MCP_AUTH_TOKEN or APPROVAL_TOKEN as a bearer token
+// when MCP_AUTH_TOKEN is set, and puts the caller's principal in the request
+// context (APPROVAL_TOKEN is accepted whether or not MCP_AUTH_TOKEN is set, and
+// lets in-client confirmations decide).
 func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.MCPAuthToken != "" && !bearerMatches(r, s.cfg.MCPAuthToken) {
+		p, ok := s.mcpPrincipal(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="webhook-mcp"`)
-			writeError(w, "", api.CodeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN) is required")
+			writeError(w, "", api.CodeUnauthorized, "a valid bearer token (MCP_AUTH_TOKEN or APPROVAL_TOKEN) is required")
 			return
 		}
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(ContextWithPrincipal(r.Context(), p)))
 	})
 }
 
@@ -41,7 +45,7 @@ func (s *Server) requireReviewer(next http.HandlerFunc) http.HandlerFunc {
 			writeError(w, "", api.CodeUnauthorized, "APPROVAL_TOKEN is not set, so approvals are only served to loopback")
 			return
 		}
-		next(w, r)
+		next(w, r.WithContext(ContextWithPrincipal(r.Context(), s.reviewerPrincipal())))
 	}
 }
 

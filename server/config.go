@@ -17,7 +17,7 @@ import (
 // docs/configuration.md and the one in README.md are generated from them
 // (EnvVars); a test fails when a committed doc differs.
 type Config struct {
-	HTTPAddr     string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8000" group:"HTTP listener" desc:"host:port of the HTTP listener (webhooks, /mcp, /sse, API, page); serve fails if it cannot listen, stdio then serves stdio only; 0.0.0.0:8000 accepts other machines; set but empty is an error"`
+	HTTPAddr     string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8000" group:"HTTP listener" desc:"host:port of the HTTP listener (webhooks, /mcp, /sse, API, page); port 0 takes a free one, logged as http listening addr=…; serve fails if it cannot listen, stdio then serves stdio only; set but empty is an error"`
 	MaxBodyBytes int64  `env:"MAX_BODY_BYTES" envDefault:"1048576" desc:"largest webhook body in bytes, 1024 to 67108864; a larger one is 413 payload_too_large"`
 	PublicURL    string `env:"PUBLIC_URL" desc:"public base URL (http or https) behind a reverse proxy: its host and origin are accepted on /mcp and /sse, approval links start with it, https makes the reviewer cookie Secure"`
 
@@ -35,11 +35,13 @@ type Config struct {
 	TrustProxyHeaders  bool     `env:"TRUST_PROXY_HEADERS" envDefault:"false" desc:"true: the client IP for rate limits is the last X-Forwarded-For entry (only behind a proxy that sets it)"`
 	AllowedOrigins     []string `env:"ALLOWED_ORIGINS" envSeparator:"," desc:"browser origins accepted on /mcp, /sse, /message, comma-separated: scheme://host[:port], scheme://host:* for any port, * for all; unset: localhost, 127.0.0.1 and [::1] over http or https on any port"`
 	AllowedHosts       []string `env:"ALLOWED_HOSTS" envSeparator:"," desc:"extra Host values accepted on /mcp, /sse, /message at a loopback listener besides loopback names and PUBLIC_URL's host (DNS-rebinding protection), comma-separated"`
-	MCPAuthToken       string   `env:"MCP_AUTH_TOKEN" desc:"when set, /mcp, /sse and /message require Authorization: Bearer <token> (stdio never does); unset: whoever reaches the port can call every tool"`
+	MCPAuthToken       string   `env:"MCP_AUTH_TOKEN" desc:"when set, /mcp, /sse and /message require it (or APPROVAL_TOKEN) as Authorization: Bearer <token>; must differ from APPROVAL_TOKEN; stdio never needs one; unset: whoever reaches the port can call every tool"`
 
-	ApprovalToken       string        `env:"APPROVAL_TOKEN" group:"Approvals" desc:"bearer token of the approvals, deliveries and graph API and of the CLI, and the sign-in token of the /approvals page; unset: they answer loopback peers only"`
+	ApprovalToken       string        `env:"APPROVAL_TOKEN" group:"Approvals" desc:"bearer token of the approvals, deliveries and graph API and of the CLI, and the sign-in token of the /approvals page; also accepted on /mcp, /sse, /message, where its holder may approve; unset: those answer loopback peers only"`
 	ApprovalTTL         time.Duration `env:"APPROVAL_TTL" envDefault:"24h" desc:"how long a request stays pending before it expires, at least 1m (checked every 30 s and on any decision)"`
-	ApprovalElicitation bool          `env:"APPROVAL_ELICITATION" envDefault:"true" desc:"send_webhook_response asks the person in an MCP client that declares elicitation to approve or reject right there; false leaves requests pending"`
+	ApprovalElicitation bool          `env:"APPROVAL_ELICITATION" envDefault:"true" desc:"send_webhook_response asks the person in an MCP client that declares elicitation, when its principal may approve, to approve or reject right there; false leaves requests pending"`
+	ApprovalSelfApprove bool          `env:"APPROVAL_SELF_APPROVE" envDefault:"true" desc:"false is four-eyes review: the principal that asked for a request may not decide it on any channel (page, API, CLI: 403 forbidden), and no elicitation is asked"`
+	ApprovalMaxPending  int           `env:"APPROVAL_MAX_PENDING" envDefault:"100" desc:"pending requests one requester principal may have, 0 (no cap) to 1000; beyond it send_webhook_response is a rate_limited tool error"`
 	ApprovalNotifyURL   string        `env:"APPROVAL_NOTIFY_URL" desc:"http or https URL that gets a short JSON POST (Slack-compatible text, link to the request) for every new pending request; failures are logged and never block"`
 
 	MakeComWebhookEndpoint string   `env:"MAKE_COM_WEBHOOK_ENDPOINT" group:"Outbound deliveries" desc:"default response_url of send_webhook_response (e.g. a Make custom webhook); unset, a call without response_url is refused"`
@@ -54,7 +56,7 @@ type Config struct {
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" group:"Logging" desc:"debug, info, warn or error (any case); the log is log/slog on stderr, never stdout"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text" desc:"text or json"`
-	Debug     bool   `env:"DEBUG" envDefault:"false" desc:"true forces the debug level and logs each webhook's body size, headers (sensitive ones [redacted]) and response"`
+	Debug     bool   `env:"DEBUG" envDefault:"false" desc:"true forces the debug level and logs each webhook's body size, headers (only allowlisted values, the rest [redacted] as in the inbox) and response"`
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -74,6 +76,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.ApprovalMaxPending < 0 || c.ApprovalMaxPending > 1000:
+		return fmt.Errorf("APPROVAL_MAX_PENDING=%d: want a whole number from 0 (no cap) to 1000", c.ApprovalMaxPending)
+	case c.ApprovalToken != "" && c.ApprovalToken == c.MCPAuthToken:
+		return fmt.Errorf("APPROVAL_TOKEN and MCP_AUTH_TOKEN are the same: every MCP client could approve; use two tokens")
 	case c.LogFormat != "text" && c.LogFormat != "json":
 		return fmt.Errorf("LOG_FORMAT=%q: want text or json", c.LogFormat)
 	}

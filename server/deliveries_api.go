@@ -28,7 +28,9 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := approval.Filter{States: states, ClientID: q.Get("client_id")}
-	s.writeStatusList(w, r, f, func(l []api.Approval) any { return api.DeliveryList{Deliveries: l} })
+	s.writeStatusList(w, r, f, func(l []api.Approval, next string) any {
+		return api.DeliveryList{Deliveries: l, NextCursor: next}
+	})
 }
 
 // handleGetDelivery is GET /api/deliveries/{id}: the request, its audit trail and

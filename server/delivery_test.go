@@ -18,25 +18,14 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 )
-
-// fakeClock is the injected clock of the delivery tests.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // scripted answers each request with the next status of its script (the last
 // one repeats), optionally after a delay.
@@ -68,13 +57,13 @@ func (s *scripted) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // attempts with RunDue on a fake clock.
 type deliveryEnv struct {
 	srv   *Server
-	clock *fakeClock
+	clock *testkit.Clock
 	c     *client.Client
 }
 
 func newDeliveryEnv(t *testing.T, cfg Config) *deliveryEnv {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: clock.Now})
 	require.NoError(t, err)
@@ -295,4 +284,21 @@ func TestRefusedTargetIsAToolErrorBeforeAnyApproval(t *testing.T) {
 	list, err := d.srv.Approvals().List(context.Background(), approval.Filter{})
 	require.NoError(t, err)
 	assert.Empty(t, list, "no approval was created for a refused target")
+}
+
+// TestResponseTypeMustBeAToken: a response_type that could break the
+// X-Response-Type header is refused when the request is made, and no approval
+// exists for it.
+func TestResponseTypeMustBeAToken(t *testing.T) {
+	t.Parallel()
+	d := newDeliveryEnv(t, testConfig())
+	for _, bad := range []string{"update\r\nX-Injected: yes", "update\nX: y", "two words", "a:b"} {
+		res := callTool(t, d.c, "send_webhook_response", map[string]any{"response_url": "http://127.0.0.1:9/x",
+			"response_data": map[string]any{"a": 1}, "response_type": bad}, nil)
+		require.True(t, res.IsError, "%q", bad)
+		assert.Contains(t, res.Content[0].(mcp.TextContent).Text, "invalid_argument", "%q", bad)
+	}
+	list, err := d.srv.Approvals().List(context.Background(), approval.Filter{})
+	require.NoError(t, err)
+	assert.Empty(t, list, "nothing was created")
 }

@@ -111,7 +111,7 @@ func TestServerFailureShowsOnlyTheTable(t *testing.T) {
 	const internal = "sql: no such table: ledger_secret_detail"
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "leaky", Title: "Leaky", Description: "Fails inside.",
-			Annotations: tools.Annotations{Idempotent: true}},
+			Annotations: tools.WriteLocalIdempotent()},
 			func(context.Context, tools.Invocation, struct{}) (struct{}, error) {
 				return struct{}{}, fmt.Errorf("book entry: %w", errors.New(internal))
 			})

@@ -10,15 +10,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/api"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 const testSecret = "test-secret-not-real"
@@ -27,7 +27,7 @@ const testSecret = "test-secret-not-real"
 func testConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:0", ValidationEnabled: true, TimeoutSeconds: 5, MaxBodyBytes: 1 << 20,
 		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute, InboxRetention: 720 * time.Hour,
-		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
+		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"}, ApprovalSelfApprove: true,
 		DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m"}
 }
 
@@ -35,32 +35,50 @@ type testEnv struct {
 	srv   *Server
 	store *store.SQLite
 	http  *httptest.Server
-	logs  *bytes.Buffer
-	logw  *syncWriter
+	logs  *testkit.LockedBuffer
+	clock *testkit.Clock // newDrivenEnv only
 }
 
 // logText is what the server logged so far.
-func (e *testEnv) logText() string {
-	e.logw.mu.Lock()
-	defer e.logw.mu.Unlock()
-	return e.logs.String()
-}
+func (e *testEnv) logText() string { return e.logs.String() }
 
-// newTestEnv starts a server on a real SQLite file and a loopback HTTP listener.
+// newTestEnv starts a server on a real SQLite file and a loopback HTTP
+// listener, with its background work (delivery worker, expiry, pruning) on the
+// wall clock.
 func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	logs := &bytes.Buffer{}
-	logw := &syncWriter{w: logs}
-	logger := slog.New(slog.NewTextHandler(logw, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger})
+	return startEnv(t, cfg, nil, opts...)
+}
+
+// newDrivenEnv is newTestEnv on an injected clock and without the background
+// work: the test runs the delivery worker itself (runWorker) and moves time
+// (e.clock.Advance), so that what is sent, and what is not, never depends on
+// how long the test waited. The clock starts at the wall-clock time, since a
+// browser compares the reviewer cookie's Expires with its own clock.
+func newDrivenEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
+	t.Helper()
+	return startEnv(t, cfg, testkit.NewClock(time.Now().UTC().Truncate(time.Second)), opts...)
+}
+
+func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Server)) *testEnv {
+	t.Helper()
+	logs := &testkit.LockedBuffer{}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	var now func() time.Time
+	if clock != nil {
+		now = clock.Now
+	}
+	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: now})
 	require.NoError(t, err)
-	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test"})
+	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test", Now: now})
 	require.NoError(t, err)
 	for _, o := range opts {
 		o(srv)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv.Start(ctx)
+	if clock == nil {
+		srv.Start(ctx)
+	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {
 		hs.Close()
@@ -68,10 +86,37 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 		srv.Shutdown()
 		require.NoError(t, st.Close())
 		if t.Failed() && testing.Verbose() {
-			_, _ = io.Copy(os.Stderr, logs)
+			_, _ = io.WriteString(os.Stderr, logs.String())
 		}
 	})
-	return &testEnv{srv: srv, store: st, http: hs, logs: logs, logw: logw}
+	return &testEnv{srv: srv, store: st, http: hs, logs: logs, clock: clock}
+}
+
+// runWorker runs the delivery worker until nothing is due at the server's
+// time and every attempt it started is recorded; it returns how many attempts
+// it made.
+func (e *testEnv) runWorker(t *testing.T) int {
+	t.Helper()
+	total := 0
+	for range 20 {
+		n := e.srv.Approvals().RunDue(context.Background(), e.srv.Registry())
+		e.srv.Approvals().Wait()
+		if n == 0 {
+			return total
+		}
+		total += n
+	}
+	t.Fatalf("the delivery worker still found due attempts after 20 rounds (%d attempts)", total)
+	return total
+}
+
+// assertNothingDue moves the clock past the whole retry schedule and the
+// approval TTL and checks that the worker then finds nothing to send.
+func (e *testEnv) assertNothingDue(t *testing.T) {
+	t.Helper()
+	require.NotNil(t, e.clock, "a driven env (newDrivenEnv) moves its own clock")
+	e.clock.Advance(48 * time.Hour)
+	assert.Zero(t, e.runWorker(t), "attempts were due that should never be")
 }
 
 // post sends a JSON webhook and decodes the envelope.
@@ -100,15 +145,4 @@ func readFixture(t *testing.T, name string) []byte {
 	return b
 }
 
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func signHex(secret string, body []byte) string { return webhook.SignHMAC([]byte(secret), body) }
+func signHex(secret string, body []byte) string { return testkit.SignHMAC([]byte(secret), body) }

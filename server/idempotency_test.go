@@ -95,7 +95,7 @@ func TestRepeatWhileInProgressIs409(t *testing.T) {
 	started := make(chan struct{}, 1)
 	e := newTestEnv(t, testConfig(), func(s *Server) {
 		a := tools.Define(tools.Spec{Name: "blocking", Description: "waits for the test",
-			Annotations: tools.Annotations{Idempotent: true}},
+			Annotations: tools.WriteLocalIdempotent()},
 			func(ctx context.Context, _ tools.Invocation, _ struct{}) (map[string]bool, error) {
 				started <- struct{}{}
 				select {
@@ -138,7 +138,7 @@ func TestShuttingDownIs503(t *testing.T) {
 // the tool, the MCP resource and the HTTP route.
 func TestGraphsMergeAndViewsAgree(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, testConfig())
+	e := newDrivenEnv(t, testConfig())
 	c, err := client.NewInProcessClient(e.srv.MCPServer())
 	require.NoError(t, err)
 	initialize(t, c)
@@ -147,7 +147,7 @@ func TestGraphsMergeAndViewsAgree(t *testing.T) {
 	_, env1 := e.post(t, seedPath, first, nil)
 	var g1 graph.ClientGraph
 	callTool(t, c, "get_client_knowledge_graph", map[string]any{"client_id": "merge-1"}, &g1)
-	time.Sleep(5 * time.Millisecond)
+	e.clock.Advance(time.Second)
 	second := []byte(`{"client_id":"merge-1","task":{"id":"t2","name":"Second","status":"open"}}`)
 	_, env2 := e.post(t, seedPath, second, nil)
 	var g2 graph.ClientGraph

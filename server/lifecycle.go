@@ -80,6 +80,11 @@ func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) er
 	defer s.stdioSessions.Add(-1)
 	std := mcpserver.NewStdioServer(s.mcp)
 	std.SetErrorLogger(slogWriterLogger(s.log))
+	// Whoever started this process owns the stdio client: its answers to
+	// in-client confirmations decide.
+	std.SetContextFunc(func(ctx context.Context) context.Context {
+		return ContextWithPrincipal(ctx, Principal{ID: PrincipalLocal, MayApprove: true})
+	})
 	err := std.Listen(ctx, in, out)
 	if errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		return nil

@@ -16,14 +16,17 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 	"validate_webhook_signature to check a signature, and send_webhook_response to ask a human to approve an " +
 	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
 
+// newMCPServer declares the tools and resources capabilities only. No logging
+// capability: the server sends no log notifications (it logs to stderr). No
+// elicitation key either: elicitation is a client capability; sending
+// elicitation requests (and the input_required results of 2026-07-28) needs
+// only the client's declaration, which clientCanElicit checks.
 func newMCPServer(version string) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}
-		mcpserver.WithLogging(),                          // logging/setLevel; notifications filtered per session
+		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
-		mcpserver.WithElicitation(),
 	)
 }
 
@@ -49,9 +52,11 @@ func (s *Server) toolHandler(name string) mcpserver.ToolHandlerFunc {
 		if err != nil {
 			return toolError(out.CallID, err), nil
 		}
-		if confirm && clientCanElicit(ctx) {
-			if res := s.askToConfirm(ctx, out.Result); res != nil {
-				return res, nil
+		if confirm && s.mayDecideInClient(ctx) {
+			if route := elicitRouteOf(ctx); route != elicitNone {
+				if res := s.askToConfirm(ctx, route, out.Result); res != nil {
+					return res, nil
+				}
 			}
 		}
 		return &mcp.CallToolResult{
@@ -92,8 +97,14 @@ func argumentsOf(req mcp.CallToolRequest) (json.RawMessage, error) {
 	}
 }
 
-// requesterOf names the MCP client that made the request.
+// requesterOf is the actor string of the MCP request: the authenticated
+// principal, labelled with the client's self-declared name.
 func requesterOf(ctx context.Context) string {
+	return PrincipalFrom(ctx).Actor(clientLabel(ctx))
+}
+
+// clientLabel is "mcp-client:<name>" with the name the client declared.
+func clientLabel(ctx context.Context) string {
 	name := ""
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.ClientInfo != nil {
 		name = info.ClientInfo.Name

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -85,7 +86,7 @@ func exerciseTools(t *testing.T, c *client.Client, receiverURL string) {
 		Scheme string `json:"scheme"`
 	}
 	res = callTool(t, c, "validate_webhook_signature", map[string]any{"webhook_data": body,
-		"signature": "sha256=" + webhook.SignHMAC([]byte("k"), []byte(body)), "secret_key": "k"}, &sig)
+		"signature": "sha256=" + testkit.SignHMAC([]byte("k"), []byte(body)), "secret_key": "k"}, &sig)
 	require.False(t, res.IsError, "%v", res.Content)
 	assert.True(t, sig.Valid)
 

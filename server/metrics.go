@@ -89,9 +89,6 @@ func (s *Server) countToolCalls(name string, next mcpserver.ToolHandlerFunc) mcp
 	}
 }
 
-// Metrics are the server's metrics, for the delivery worker and embedders.
-func (s *Server) Metrics() *Metrics { return s.metrics }
-
 // storeCollector reports the store's counts at scrape time.
 type storeCollector struct {
 	stats func(context.Context) (store.Stats, error)

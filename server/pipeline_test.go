@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -162,7 +163,7 @@ func TestRequireTimestampRefusesBodyOnlySignatures(t *testing.T) {
 	cfg.WebhookRequireTimestamp = true
 	e := newTestEnv(t, cfg)
 	body := []byte(`{"client_id":"ts-1","task":{"id":"a"}}`)
-	resp, env := e.post(t, seedPath, body, map[string]string{"X-Webhook-Signature": webhook.SignHMAC([]byte(secret), body)})
+	resp, env := e.post(t, seedPath, body, map[string]string{"X-Webhook-Signature": testkit.SignHMAC([]byte(secret), body)})
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
 	assert.Equal(t, "invalid_signature", env.Error.Code)
 	assert.Zero(t, countEvents(t, e, webhook.EventFilter{ClientID: "ts-1"}))

@@ -85,16 +85,6 @@ func (l *limiterSet) evict(now time.Time) {
 	}
 }
 
-// size is how many keys are tracked.
-func (l *limiterSet) size() int {
-	if l == nil {
-		return 0
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}
-
 // rateLimit applies RATE_LIMIT_PER_IP, then RATE_LIMIT_PER_SOURCE. On refusal it
 // writes 429 rate_limited with Retry-After and returns false.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, source string) bool {

@@ -36,10 +36,8 @@ type webSession struct {
 }
 
 // reviewState holds what the reviewer surfaces need beyond the approval
-// service: page sessions, the key that signs elicitation state, the page
-// templates and the notifier's client.
+// service: page sessions, the page templates and the notifier's client.
 type reviewState struct {
-	key       []byte
 	now       func() time.Time
 	pages     *template.Template
 	notifyURL string
@@ -59,7 +57,7 @@ func newReviewState(cfg Config, now func() time.Time) *reviewState {
 	if base == "" {
 		base = "http://" + cfg.HTTPAddr
 	}
-	return &reviewState{key: randomBytes(32), now: now, pages: parsePages(), notifyURL: cfg.ApprovalNotifyURL,
+	return &reviewState{now: now, pages: parsePages(), notifyURL: cfg.ApprovalNotifyURL,
 		baseURL: base, secure: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
 		notify: &http.Client{Timeout: notifyTimeout}, sessions: map[string]*webSession{}}
 }

@@ -34,6 +34,6 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /approvals/{id}/reject", s.reviewerPage(s.handleDecidePage(false)))
 	mux.Handle("/mcp", s.checkOrigin(s.requireMCPToken(s.streamable)))
 	mux.Handle("/sse", s.checkOrigin(s.requireMCPToken(s.sse)))
-	mux.Handle("/message", s.checkOrigin(s.requireMCPToken(s.sse)))
+	mux.Handle("/message", s.checkOrigin(s.requireMCPToken(s.sseMessages(s.sse))))
 	return withRequestID(mux)
 }

@@ -80,7 +80,9 @@ type Server struct {
 	bgCancel context.CancelFunc
 	bgDone   sync.WaitGroup
 
-	review *reviewState // approvals page sessions, elicitation signing key, notifier
+	review   *reviewState   // approvals page sessions, notifier
+	confirms *confirmStates // requestStates of in-client confirmations
+	elicit   *sseElicitor   // elicitation over /sse
 
 	apiKeys   map[string][][]byte // source → API keys (under mu)
 	perIP     *limiterSet         // RATE_LIMIT_PER_IP; nil: off
@@ -121,6 +123,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger,
 		OnPending: s.notifyPending, Schedule: schedule, Lease: 2*cfg.Timeout() + 30*time.Second,
+		FourEyes: !cfg.ApprovalSelfApprove, MaxPending: cfg.ApprovalMaxPending,
 		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }})
 	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Approvals: s.approvals, Timeout: cfg.Timeout(),
 		Now: deps.Now, Logger: deps.Logger})
@@ -130,6 +133,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		mcpserver.WithStreamableHTTPLogger(deps.Logger), mcpserver.WithDisableLocalhostProtection(s.origins.extraHosts()))
 	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
 		mcpserver.WithUseFullURLForMessageEndpoint(false), mcpserver.WithSSEDisableLocalhostProtection(s.origins.extraHosts()))
+	s.confirms = newConfirmStates(deps.Now)
+	s.elicit = newSSEElicitor(s.sse, cfg.MaxBodyBytes)
 
 	sender, err := newSender(cfg, deps, s.signOutbound)
 	if err != nil {
@@ -222,15 +227,6 @@ func (s *Server) RegisterWebhookRoute(path, action string) error {
 		Path: "/api/webhook/" + source + "/" + name}
 	return nil
 }
-
-// Registry is the action registry (for tests and embedding).
-func (s *Server) Registry() *tools.Registry { return s.registry }
-
-// Approvals is the approval service.
-func (s *Server) Approvals() *approval.Service { return s.approvals }
-
-// MCPServer is the underlying mcp-go server (for in-process clients).
-func (s *Server) MCPServer() *mcpserver.MCPServer { return s.mcp }
 
 func (s *Server) secretsFor(source string) [][]byte {
 	s.mu.RLock()

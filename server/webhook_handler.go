@@ -79,7 +79,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, webhookID, err)
 		return
 	}
-	headers := redactHeaders(r.Header)
+	headers := webhook.RedactHeaders(r.Header)
 	if s.cfg.Debug {
 		log.DebugContext(r.Context(), "webhook body", "bytes", len(body), "scheme", scheme, "headers", headers)
 	}
@@ -137,26 +137,6 @@ func (s *Server) idempotencyKey(route Route, h http.Header, body []byte) (string
 	sum.Write([]byte{0})
 	sum.Write(body)
 	return route.ID + ":sha256:" + hex.EncodeToString(sum.Sum(nil)), s.cfg.IdempotencyBodyWindow
-}
-
-// sensitiveHeaders are never recorded or logged in clear.
-var sensitiveHeaders = []string{"authorization", "cookie", "set-cookie", "x-api-key", "signature", "token", "secret", "proxy-authorization"}
-
-// redactHeaders flattens headers for the inbox, replacing secrets by "[redacted]".
-func redactHeaders(h http.Header) map[string]string {
-	out := make(map[string]string, len(h))
-	for name, vals := range h {
-		v := strings.Join(vals, ", ")
-		lower := strings.ToLower(name)
-		for _, s := range sensitiveHeaders {
-			if strings.Contains(lower, s) {
-				v = "[redacted]"
-				break
-			}
-		}
-		out[name] = v
-	}
-	return out
 }
 
 // writeProcessed writes the 200 envelope. The result is already compact JSON

@@ -14,6 +14,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -57,13 +58,13 @@ func TestErrorTable(t *testing.T) {
 	cfg.MakeComWebhookSecret = []string{testSecret}
 	e := newTestEnv(t, cfg, func(s *Server) {
 		slow := tools.Define(tools.Spec{Name: "slow_action", Description: "sleeps past the deadline",
-			Annotations: tools.Annotations{ReadOnly: true}},
+			Annotations: tools.ReadOnlyLocal()},
 			func(ctx context.Context, _ tools.Invocation, _ struct{}) (struct{}, error) {
 				<-ctx.Done()
 				return struct{}{}, ctx.Err()
 			})
 		broken := tools.Define(tools.Spec{Name: "broken_action", Description: "fails inside",
-			Annotations: tools.Annotations{ReadOnly: true}},
+			Annotations: tools.ReadOnlyLocal()},
 			func(context.Context, tools.Invocation, struct{}) (struct{}, error) {
 				return struct{}{}, assert.AnError
 			})
@@ -73,7 +74,7 @@ func TestErrorTable(t *testing.T) {
 		require.NoError(t, s.RegisterWebhookRoute("test/broken", "broken_action"))
 	})
 	sign := func(b []byte) map[string]string {
-		return map[string]string{"X-Webhook-Signature": "sha256=" + webhook.SignHMAC([]byte(testSecret), b)}
+		return map[string]string{"X-Webhook-Signature": "sha256=" + testkit.SignHMAC([]byte(testSecret), b)}
 	}
 	good := []byte(`{"client_id":"client-1","task":{"id":"t1","name":"n"}}`)
 	cases := []struct {

@@ -8,14 +8,16 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
-// Limits of ListApprovals.
+// Limits of ListApprovals (the service asks for one more than a page of 500
+// to know whether another page follows).
 const (
 	defaultApprovalLimit = 50
-	maxApprovalLimit     = 500
+	maxApprovalLimit     = 1000
 )
 
 const approvalCols = `id, action, client_id, webhook_id, target_url, summary, params, params_sha256,
@@ -80,7 +82,7 @@ func (s *SQLite) GetApproval(ctx context.Context, id string) (approval.Request, 
 }
 
 // ListApprovals returns requests matching f, newest first. Limit defaults to
-// 50 and is capped at 500.
+// 50 and is capped at 1000.
 func (s *SQLite) ListApprovals(ctx context.Context, f approval.Filter) ([]approval.Request, error) {
 	var where []string
 	var args []any
@@ -96,6 +98,16 @@ func (s *SQLite) ListApprovals(ctx context.Context, f approval.Filter) ([]approv
 	}
 	if !f.CreatedBefore.IsZero() {
 		where, args = append(where, "created_at < ?"), append(args, encTime(f.CreatedBefore))
+	}
+	if f.After != nil {
+		at := encTime(f.After.CreatedAt)
+		where, args = append(where, "(created_at < ? OR (created_at = ? AND id < ?))"), append(args, at, at, f.After.ID)
+	}
+	if f.Requester != "" {
+		// RequestedBy is "<principal>" or "<principal> (<label>)".
+		prefix := f.Requester + " ("
+		where = append(where, "(requested_by = ? OR substr(requested_by, 1, ?) = ?)")
+		args = append(args, f.Requester, utf8.RuneCountInString(prefix), prefix)
 	}
 	q := `SELECT ` + approvalCols + ` FROM approvals`
 	if len(where) > 0 {

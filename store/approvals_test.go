@@ -141,3 +141,44 @@ func TestApprovalTransitionCAS(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, evs, 2, "one creation, one decision")
 }
+
+// TestApprovalListCursorAndRequester pages through requests that share a
+// creation time (the cursor breaks ties by id) and selects by requester
+// principal whatever label follows it.
+func TestApprovalListCursorAndRequester(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := openStore(t)
+	requesters := []string{"token:mcp (mcp-client:Claude)", "token:mcp", "token:mcpx (mcp-client:y)",
+		"anonymous (mcp-client:token:mcp)", "token:mcp (cli:a (b))"}
+	for i := range 10 {
+		r := pendingRequest(fmt.Sprintf("r%02d", i), t0.Add(time.Duration(i/4)*time.Minute)) // ties of four
+		r.RequestedBy = requesters[i%len(requesters)]
+		require.NoError(t, s.CreateApproval(ctx, r, approval.Event{To: approval.StatePending, Actor: r.RequestedBy}))
+	}
+	var all []string
+	f := approval.Filter{Limit: 3}
+	for range 10 {
+		page, err := s.ListApprovals(ctx, f)
+		require.NoError(t, err)
+		for _, r := range page {
+			all = append(all, r.ID)
+		}
+		if len(page) < 3 {
+			break
+		}
+		c := approval.CursorOf(page[len(page)-1])
+		f.After = &c
+	}
+	assert.Equal(t, []string{"r09", "r08", "r07", "r06", "r05", "r04", "r03", "r02", "r01", "r00"}, all,
+		"every request once, newest first, ties by id")
+
+	mine, err := s.ListApprovals(ctx, approval.Filter{Requester: "token:mcp"})
+	require.NoError(t, err)
+	var got []string
+	for _, r := range mine {
+		got = append(got, r.ID)
+		assert.Equal(t, "token:mcp", approval.PrincipalOf(r.RequestedBy))
+	}
+	assert.Equal(t, []string{"r09", "r06", "r05", "r04", "r01", "r00"}, got)
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -40,13 +41,8 @@ func event(id, key string, at time.Time) webhook.InboxEvent {
 		Owner: "proc-a", Deadline: time.Now().Add(time.Hour)}
 }
 
-// clock is a settable time source for a store.
-type clock struct{ now time.Time }
-
-func (c *clock) Now() time.Time { return c.now }
-
 // openStoreAt opens a fresh store whose time is c's.
-func openStoreAt(t testing.TB, c *clock) *store.SQLite {
+func openStoreAt(t testing.TB, c *testkit.Clock) *store.SQLite {
 	t.Helper()
 	s, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: quiet, Now: c.Now})
 	require.NoError(t, err)

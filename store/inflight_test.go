@@ -13,6 +13,7 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -22,7 +23,7 @@ import (
 func TestInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := &clock{now: t0}
+	clk := testkit.NewClock(t0)
 	s := openStoreAt(t, clk)
 	notBefore := t0.Add(-time.Hour)
 	first := event("f1", "key-f", t0)
@@ -31,14 +32,14 @@ func TestInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, prev)
 
-	clk.now = t0.Add(34 * time.Second)
-	prev, err = s.BeginEvent(ctx, otherOwner(event("f2", "key-f", clk.now)), notBefore)
+	clk.Advance(34 * time.Second)
+	prev, err = s.BeginEvent(ctx, otherOwner(event("f2", "key-f", clk.Now())), notBefore)
 	require.NoError(t, err)
 	require.NotNil(t, prev, "before the deadline the first is live")
 	assert.Equal(t, "f1", prev.ID)
 
-	clk.now = t0.Add(35 * time.Second)
-	prev, err = s.BeginEvent(ctx, otherOwner(event("f3", "key-f", clk.now)), notBefore)
+	clk.Advance(time.Second) // 35s after t0
+	prev, err = s.BeginEvent(ctx, otherOwner(event("f3", "key-f", clk.Now())), notBefore)
 	require.NoError(t, err)
 	assert.Nil(t, prev, "at the deadline the first is abandoned and the repeat recorded")
 	evs, err := s.ListEvents(ctx, webhook.EventFilter{})
@@ -57,10 +58,10 @@ func TestInFlightEntriesHaveAnOwnerAndADeadline(t *testing.T) {
 
 	// The owner's own in-flight entry (f3, live by its deadline) is taken over
 	// at once: the owner only asks when that call has ended (completion failed).
-	prev, err = s.BeginEvent(ctx, otherOwner(event("f4", "key-f", clk.now)), notBefore)
+	prev, err = s.BeginEvent(ctx, otherOwner(event("f4", "key-f", clk.Now())), notBefore)
 	require.NoError(t, err)
 	assert.Nil(t, prev, "same owner: f3 is not running any more")
-	prev, err = s.BeginEvent(ctx, event("f5", "key-f", clk.now), notBefore)
+	prev, err = s.BeginEvent(ctx, event("f5", "key-f", clk.Now()), notBefore)
 	require.NoError(t, err)
 	require.NotNil(t, prev, "another owner waits for f4")
 	assert.Equal(t, "f4", prev.ID)

@@ -50,15 +50,6 @@ func migrations() ([]migration, error) {
 	return ms, nil
 }
 
-// LatestSchemaVersion is the schema version this binary migrates to.
-func LatestSchemaVersion() int {
-	ms, err := migrations()
-	if err != nil || len(ms) == 0 {
-		return 0
-	}
-	return ms[len(ms)-1].version
-}
-
 // migrate applies the pending migrations, each in its own write transaction
 // that re-checks the applied version, so two processes opening the same file
 // at once apply each migration once. Running it again is a no-op.

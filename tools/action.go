@@ -20,15 +20,6 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// Annotations are the four MCP tool hints. Every action sets all four explicitly:
-// mcp-go's defaults (destructive, open world) are wrong for most of them.
-type Annotations struct {
-	ReadOnly    bool
-	Destructive bool
-	Idempotent  bool
-	OpenWorld   bool
-}
-
 // Spec describes an action to models and people.
 type Spec struct {
 	Name        string
@@ -49,7 +40,7 @@ type Invocation struct {
 	Kind       string // webhook.KindWebhook or webhook.KindTool
 	Source     string // webhook source route id (e.g. make.com_chatgpt_clients) or "mcp"
 	Route      string // route path for webhooks, tool name for tool calls
-	Requester  string // "mcp-client:<name>" or "webhook:<source>"
+	Requester  string // actor: "<principal> (mcp-client:<name>)" or "webhook:<source>" (see approval.Actor)
 	ReceivedAt time.Time
 	// Payload is a webhook body the route has already decoded (numbers as
 	// json.Number): actions fed by a route use it instead of decoding again.
@@ -236,13 +227,7 @@ func toolFor[In, Out any](s Spec) mcp.Tool {
 		mcp.WithToolTitle(s.Title),
 		mcp.WithInputSchema[In](),
 		mcp.WithOutputSchema[Out](),
-		mcp.WithToolAnnotation(mcp.ToolAnnotation{
-			Title:           s.Title,
-			ReadOnlyHint:    mcp.ToBoolPtr(s.Annotations.ReadOnly),
-			DestructiveHint: mcp.ToBoolPtr(s.Annotations.Destructive),
-			IdempotentHint:  mcp.ToBoolPtr(s.Annotations.Idempotent),
-			OpenWorldHint:   mcp.ToBoolPtr(s.Annotations.OpenWorld),
-		}),
+		mcp.WithToolAnnotation(s.Annotations.tool(s.Title)),
 	)
 	if len(s.InputOverrides) > 0 {
 		t.RawInputSchema = overrideProperties(t.RawInputSchema, s.InputOverrides)

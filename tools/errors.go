@@ -52,6 +52,10 @@ func classify(err error) *api.Error {
 		return &api.Error{Code: api.CodeNotFound, Message: nf.Error()}
 	case errors.As(err, &ce):
 		return &api.Error{Code: api.CodeConflict, Message: ce.Error()}
+	case errors.Is(err, approval.ErrSelfDecision):
+		return &api.Error{Code: api.CodeForbidden, Message: err.Error()}
+	case errors.Is(err, approval.ErrTooManyPending):
+		return &api.Error{Code: api.CodeRateLimited, Message: err.Error()}
 	case errors.Is(err, approval.ErrNotFound), errors.Is(err, webhook.ErrNotFound):
 		return &api.Error{Code: api.CodeNotFound}
 	case errors.Is(err, approval.ErrConflict):

@@ -82,7 +82,7 @@ type typedInput struct {
 
 func TestWrongTypedArgumentsAreReadable(t *testing.T) {
 	t.Parallel()
-	a := Define(Spec{Name: "typed", Title: "Typed", Description: "d", Annotations: Annotations{ReadOnly: true}},
+	a := Define(Spec{Name: "typed", Title: "Typed", Description: "d", Annotations: ReadOnlyLocal()},
 		func(context.Context, Invocation, typedInput) (struct{}, error) { return struct{}{}, nil })
 	cases := []struct {
 		input, message, field string

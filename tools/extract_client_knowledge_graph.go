@@ -25,7 +25,7 @@ func extractClientKnowledgeGraph(d Deps) Action {
 			"HAS_FIELD with the value on the edge, ...). Node ids are stable (\"task:task_123\") so repeated calls " +
 			"merge into the client's stored graph. Unknown payload shapes still give a graph. " +
 			"Requires client_id as an argument or inside webhook_data.",
-		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: WriteLocalIdempotent(),
 	}, func(_ context.Context, inv Invocation, in ExtractInput) (graph.KnowledgeGraph, Effects, error) {
 		if in.WebhookData == nil {
 			in.WebhookData = inv.Payload // a webhook route's body, decoded once

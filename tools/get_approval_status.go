@@ -52,7 +52,7 @@ func getApprovalStatus(d Deps) Action {
 		Description: "Read the state of an approval request created by send_webhook_response: pending, approved, " +
 			"delivering, delivered, failed, rejected or expired, with who decided, their reason, the delivery " +
 			"result and the audit trail. Read-only: a model cannot approve or reject.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ApprovalStatusInput) (api.Approval, error) {
 		if in.ApprovalID == "" {
 			return api.Approval{}, webhook.MissingFields("approval_id")

@@ -29,7 +29,7 @@ func listApprovals(d Deps) Action {
 			"target URL, who asked, who decided and why, and the delivery result. Filter by state and client_id. " +
 			"Read-only: a model cannot approve or reject; a human decides on the approvals page, the API, the CLI " +
 			"or when asked in the MCP client.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ListApprovalsInput) (ListApprovalsOutput, error) {
 		f := approval.Filter{ClientID: in.ClientID}
 		if in.State != "" {

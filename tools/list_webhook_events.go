@@ -31,7 +31,7 @@ func listWebhookEvents(d Deps) Action {
 			"send_webhook_response; read-only calls are not recorded), with id, source, route or tool, client_id, " +
 			"received_at, state (received, processed, failed), error and duration; raw bodies are not included. " +
 			"Page back with before. Read-only.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ListEventsInput) (ListEventsOutput, error) {
 		f := webhook.EventFilter{ClientID: in.ClientID, Source: in.Source, State: webhook.EventState(in.State)}
 		switch in.Kind {

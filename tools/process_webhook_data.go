@@ -23,7 +23,7 @@ func processWebhookData(d Deps) Action {
 			"record it, merge its knowledge graph into the client's stored graph, and return it with metadata: " +
 			"webhook_id, client_id, action_id, timestamp, source, a one-line summary of the task and the extracted " +
 			"knowledge graph. Requires client_id (as an argument or inside webhook_data) and task.id when a task is present.",
-		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: WriteLocalIdempotent(),
 	}, func(_ context.Context, inv Invocation, in ProcessWebhookDataInput) (webhook.ProcessResult, Effects, error) {
 		data := in.WebhookData
 		if data == nil {

@@ -115,6 +115,9 @@ func (r *Registry) Register(actions ...Action) error {
 	defer r.mu.Unlock()
 	for _, a := range actions {
 		name := a.Spec().Name
+		if !a.Spec().Annotations.set {
+			return fmt.Errorf("register %s: %w", name, ErrNoAnnotations)
+		}
 		if _, dup := r.actions[name]; dup {
 			return fmt.Errorf("register %s: %w", name, ErrDuplicateAction)
 		}
@@ -163,9 +166,9 @@ const (
 func RecordingOf(a Action, kind string) Recording {
 	ann := a.Spec().Annotations
 	switch {
-	case a.RequiresApproval() || (ann.OpenWorld && !ann.ReadOnly):
+	case a.RequiresApproval() || (ann.OpenWorld() && !ann.ReadOnly()):
 		return RecordBefore
-	case ann.ReadOnly && kind != webhook.KindWebhook:
+	case ann.ReadOnly() && kind != webhook.KindWebhook:
 		return RecordNone
 	}
 	return RecordOnce

@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"os"
@@ -34,15 +35,36 @@ func TestToolSchemasGolden(t *testing.T) {
 	}
 }
 
+// hints are the four annotations of a tool as its MCP definition carries them.
+type hints struct{ readOnly, destructive, idempotent, openWorld bool }
+
+// wantHints is what each built-in tool tells clients, written out by hand: a
+// tool added, or one whose annotations changed or went missing, fails
+// TestEveryToolSetsAllFourAnnotations until this table agrees.
+var wantHints = map[string]hints{
+	"process_webhook_data":           {readOnly: false, destructive: false, idempotent: true, openWorld: false},
+	"extract_client_knowledge_graph": {readOnly: false, destructive: false, idempotent: true, openWorld: false},
+	"validate_webhook_signature":     {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"send_webhook_response":          {readOnly: false, destructive: false, idempotent: false, openWorld: true},
+	"get_approval_status":            {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"list_approvals":                 {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"get_client_knowledge_graph":     {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"search_knowledge_graph":         {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"list_webhook_events":            {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+}
+
 func TestEveryToolSetsAllFourAnnotations(t *testing.T) {
 	t.Parallel()
+	got := map[string]hints{}
 	for _, a := range Builtin(Deps{}) {
 		tool := a.Tool()
 		an := tool.Annotations
-		assert.NotNil(t, an.ReadOnlyHint, tool.Name)
-		assert.NotNil(t, an.DestructiveHint, tool.Name)
-		assert.NotNil(t, an.IdempotentHint, tool.Name)
-		assert.NotNil(t, an.OpenWorldHint, tool.Name)
+		for hint, v := range map[string]*bool{"readOnlyHint": an.ReadOnlyHint, "destructiveHint": an.DestructiveHint,
+			"idempotentHint": an.IdempotentHint, "openWorldHint": an.OpenWorldHint} {
+			require.NotNil(t, v, "%s: %s is not set", tool.Name, hint)
+		}
+		got[tool.Name] = hints{*an.ReadOnlyHint, *an.DestructiveHint, *an.IdempotentHint, *an.OpenWorldHint}
+		assert.True(t, a.Spec().Annotations.set, "%s: annotations not built by a constructor", tool.Name)
 		assert.NotEmpty(t, tool.Description, tool.Name)
 		assert.NotEmpty(t, an.Title, tool.Name)
 		var schema map[string]any
@@ -50,6 +72,19 @@ func TestEveryToolSetsAllFourAnnotations(t *testing.T) {
 		assert.Equal(t, "object", schema["type"], tool.Name)
 		assert.Equal(t, "object", tool.OutputSchema.Type, tool.Name)
 	}
+	assert.Equal(t, wantHints, got)
+}
+
+func TestRegisterRefusesAnActionWithoutAnnotations(t *testing.T) {
+	t.Parallel()
+	run := func(context.Context, Invocation, struct{}) (struct{}, error) { return struct{}{}, nil }
+	r := NewRegistry(Config{})
+	err := r.Register(Define(Spec{Name: "forgot", Title: "Forgot", Description: "no annotations"}, run))
+	require.ErrorIs(t, err, ErrNoAnnotations)
+	_, ok := r.Lookup("forgot")
+	assert.False(t, ok, "nothing was registered")
+	require.NoError(t, r.Register(Define(Spec{Name: "remembered", Title: "Remembered", Description: "annotated",
+		Annotations: ReadOnlyLocal()}, run)))
 }
 
 func TestNoToolDecidesApprovals(t *testing.T) {

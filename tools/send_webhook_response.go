@@ -13,7 +13,7 @@ import (
 type SendResponseInput struct {
 	ResponseURL  string          `json:"response_url,omitempty" jsonschema:"http(s) URL to POST the response to; defaults to the server's configured MAKE_COM_WEBHOOK_ENDPOINT"`
 	ResponseData json.RawMessage `json:"response_data"`
-	ResponseType string          `json:"response_type,omitempty" jsonschema:"kind of response, sent as the X-Response-Type header (default webhook_response)"`
+	ResponseType string          `json:"response_type,omitempty" jsonschema:"kind of response, sent as the X-Response-Type header (an HTTP token)"`
 	ClientID     string          `json:"client_id,omitempty" jsonschema:"client the response is about, shown to the reviewer"`
 }
 
@@ -26,10 +26,16 @@ func sendWebhookResponse(d Deps) Action {
 			"approves or rejects it outside the conversation (or, when this client supports elicitation, is asked right " +
 			"here and the status comes back approved or rejected); once approved the server sends exactly these " +
 			"parameters, once. Follow it with get_approval_status. Do not call again to retry: that creates a second request.",
-		Annotations: Annotations{ReadOnly: false, Destructive: false, Idempotent: false, OpenWorld: true},
+		Annotations: OutboundGated(),
 		InputOverrides: map[string]map[string]any{"response_data": {
 			"type":        "object",
 			"description": "the JSON object to POST as the request body",
+		}, "response_type": {
+			"type": "string",
+			"description": "kind of response, sent as the X-Response-Type header: an HTTP token (letters, digits, " +
+				"no spaces or line breaks), at most 100 characters (default webhook_response)",
+			"pattern":   "^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$",
+			"maxLength": 100,
 		}},
 	}
 	prepare := func(_ context.Context, _ Invocation, in SendResponseInput) (SendResponseInput, approval.Draft, error) {
@@ -45,6 +51,9 @@ func sendWebhookResponse(d Deps) Action {
 		}
 		if in.ResponseType == "" {
 			in.ResponseType = "webhook_response"
+		}
+		if err := webhook.CheckResponseType("response_type", in.ResponseType); err != nil {
+			return in, approval.Draft{}, err
 		}
 		summary := fmt.Sprintf("POST %d bytes of %s to %s", len(in.ResponseData), in.ResponseType, in.ResponseURL)
 		return in, approval.Draft{ClientID: in.ClientID, TargetURL: in.ResponseURL, Summary: summary}, nil

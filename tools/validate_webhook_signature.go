@@ -39,7 +39,7 @@ func validateWebhookSignature(d Deps) Action {
 			"scheme auto picks standard-webhooks when webhook_id or webhook_timestamp is given. Without " +
 			"secret_key the secrets registered for the source are used (several: key rotation). " +
 			"Returns {valid, scheme, reason}; an invalid signature is a normal result, not an error.",
-		Annotations: Annotations{ReadOnly: true, Destructive: false, Idempotent: true, OpenWorld: false},
+		Annotations: ReadOnlyLocal(),
 		InputOverrides: map[string]map[string]any{"signature": {
 			"type": "string",
 			"description": "the signature header value: sha256=<hex>, 64 hex digits or base64 (HMAC-SHA256); or the " +

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -35,7 +36,7 @@ func TestValidateWebhookSignatureSchemes(t *testing.T) {
 		valid  bool
 		scheme string
 	}{
-		{"hmac auto", map[string]any{"webhook_data": body, "signature": webhook.SignHMAC([]byte(secret), []byte(body))}, true, webhook.SchemeHMACSHA256Hex},
+		{"hmac auto", map[string]any{"webhook_data": body, "signature": testkit.SignHMAC([]byte(secret), []byte(body))}, true, webhook.SchemeHMACSHA256Hex},
 		{"standard auto", map[string]any{"webhook_data": body, "signature": std, "webhook_id": "msg_1", "webhook_timestamp": ts}, true, webhook.SchemeStandard},
 		{"standard explicit", map[string]any{"webhook_data": body, "signature": std, "webhook_id": "msg_1", "webhook_timestamp": ts, "scheme": "standard-webhooks"}, true, webhook.SchemeStandard},
 		{"standard wrong id", map[string]any{"webhook_data": body, "signature": std, "webhook_id": "msg_2", "webhook_timestamp": ts}, false, webhook.SchemeStandard},

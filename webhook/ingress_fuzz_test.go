@@ -64,9 +64,9 @@ func depthOf(v any) int {
 
 // FuzzSignatureHeaders feeds arbitrary header values to every signature
 // parser and to Verify: no panic, a wrong signature never verifies, and what
-// SignStandard and SignHMAC produce for the fuzzed body and id always does.
+// SignStandard and testkit.SignHMAC produce for the fuzzed body and id always does.
 func FuzzSignatureHeaders(f *testing.F) {
-	f.Add("sha256="+SignHMAC([]byte("s"), []byte("{}")), specSignature, specID, strconv.Itoa(specTimestamp), []byte(specBody))
+	f.Add("sha256="+testkit.SignHMAC([]byte("s"), []byte("{}")), specSignature, specID, strconv.Itoa(specTimestamp), []byte(specBody))
 	f.Add("", "v1,", "", "", []byte(""))
 	f.Add("sha256=zz", "v1,a v1,b v2,c", "id", "-1", []byte("{}"))
 	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "v1,"+string(make([]byte, 44)), "x.y", "99999999999999999999", []byte("x"))
@@ -101,7 +101,7 @@ func FuzzSignatureHeaders(f *testing.F) {
 				t.Fatal("a changed body verified")
 			}
 		}
-		if _, err := VerifyHMAC(body, SignHMAC([]byte("plain"), body), creds.Secrets); err != nil {
+		if _, err := VerifyHMAC(body, testkit.SignHMAC([]byte("plain"), body), creds.Secrets); err != nil {
 			t.Fatalf("own HMAC did not verify: %v", err)
 		}
 	})

@@ -19,33 +19,10 @@ const (
 	MaxArrayLength = 10000
 )
 
-// CheckPayload checks a raw webhook body without decoding it: it must be valid
-// UTF-8 and JSON, a JSON object, nested no deeper than MaxPayloadDepth, with no
-// array longer than MaxArrayLength. A failure is an ErrInvalidPayload. The
-// webhook endpoint checks the body once and lets the action decode it.
-func CheckPayload(raw []byte) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 {
-		return InvalidPayload("body is empty; send a JSON object")
-	}
-	if !utf8.Valid(raw) {
-		return InvalidPayload("body is not valid UTF-8")
-	}
-	if raw[0] != '{' {
-		return InvalidPayload("body must be a JSON object")
-	}
-	if err := checkShape(raw, MaxPayloadDepth, MaxArrayLength); err != nil {
-		return err
-	}
-	if !json.Valid(raw) {
-		_, err := decodeObject(raw) // only to say where the body goes wrong
-		return err
-	}
-	return nil
-}
-
-// DecodePayload checks a raw webhook body as CheckPayload does and decodes it
-// into a JSON object in the same pass, numbers as json.Number so that an id of
+// DecodePayload checks a raw webhook body and decodes it into a JSON object in
+// the same pass: it must be valid UTF-8 and JSON, a JSON object, nested no
+// deeper than MaxPayloadDepth, with no array longer than MaxArrayLength (a
+// failure is an ErrInvalidPayload). Numbers stay json.Number so that an id of
 // any size keeps every digit.
 func DecodePayload(raw []byte) (map[string]any, error) {
 	trimmed := bytes.TrimSpace(raw)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,34 @@ type SenderConfig struct {
 	Transport http.RoundTripper
 }
 
+// maxResponseTypeLen bounds the X-Response-Type header value.
+const maxResponseTypeLen = 100
+
+// CheckResponseType refuses a response type that is not an HTTP token (RFC
+// 9110 tchar: letters, digits and !#$%&'*+-.^_`|~) of at most 100 characters,
+// so that it can never carry CR, LF or anything else into the header it is
+// sent in.
+func CheckResponseType(field, v string) error {
+	if v == "" || len(v) > maxResponseTypeLen {
+		return InvalidArgument(field, "%s must be 1 to %d characters", field, maxResponseTypeLen)
+	}
+	for i := 0; i < len(v); i++ {
+		if !isTokenChar(v[i]) {
+			return InvalidArgument(field, "%s may only hold letters, digits and !#$%%&'*+-.^_`|~ (found %q)",
+				field, v[i])
+		}
+	}
+	return nil
+}
+
+func isTokenChar(c byte) bool {
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		return true
+	}
+	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
+}
+
 // Sender POSTs JSON responses to receivers: one attempt per Send, with the
 // per-attempt timeout, Standard Webhooks headers and the SSRF guard on every
 // connection including redirects.
@@ -106,12 +135,28 @@ func (s *Sender) CheckURL(field, raw string) (*url.URL, error) {
 	return s.cfg.Guard.CheckURL(field, raw)
 }
 
+// errTooManyRedirects stops a chain of more than maxRedirects redirects.
+var errTooManyRedirects = fmt.Errorf("stopped after %d redirects", maxRedirects)
+
+// checkRedirect follows only 307 and 308, which repeat the POST with the same
+// body; any other 3xx (301, 302 and 303 would turn it into a GET without the
+// body) ends the attempt with that response, which Send reports as failed.
+// Every hop's URL is checked like the first, and the guarded dialer checks the
+// address it connects to.
 func (s *Sender) checkRedirect(req *http.Request, via []*http.Request) error {
+	if req.Response != nil && !followsRedirect(req.Response.StatusCode) {
+		return http.ErrUseLastResponse
+	}
 	if len(via) > maxRedirects {
-		return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		return errTooManyRedirects
 	}
 	_, err := s.CheckURL("redirect", req.URL.String())
 	return err
+}
+
+// followsRedirect reports whether a redirect status keeps method and body.
+func followsRedirect(code int) bool {
+	return code == http.StatusTemporaryRedirect || code == http.StatusPermanentRedirect
 }
 
 // Send POSTs o.Body to o.URL once and reports what happened.
@@ -121,6 +166,11 @@ func (s *Sender) Send(ctx context.Context, o Outbound) SendResult {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.cfg.Timeout)
 		defer cancel()
+	}
+	if o.ResponseType != "" {
+		if err := CheckResponseType("response_type", o.ResponseType); err != nil {
+			return SendResult{Err: err, Duration: time.Since(start)}
+		}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, o.URL, bytes.NewReader(o.Body))
 	if err != nil {
@@ -144,7 +194,8 @@ func (s *Sender) Send(ctx context.Context, o Outbound) SendResult {
 	resp, err := s.client.Do(req)
 	if err != nil {
 		res := SendResult{Err: fmt.Errorf("post %s: %w", redactURL(o.URL), err), Duration: time.Since(start)}
-		res.Retryable = !errors.Is(err, ErrRefusedTarget) && !isRedirectRefusal(err)
+		res.Retryable = !errors.Is(err, ErrRefusedTarget) && !isRedirectRefusal(err) &&
+			!errors.Is(err, errTooManyRedirects)
 		return res
 	}
 	defer resp.Body.Close()
@@ -155,6 +206,9 @@ func (s *Sender) Send(ctx context.Context, o Outbound) SendResult {
 		return res
 	}
 	res.Err = fmt.Errorf("receiver answered %s", resp.Status)
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		res.Err = fmt.Errorf("receiver answered %s: only 307 and 308 redirects are followed", resp.Status)
+	}
 	switch code := resp.StatusCode; {
 	case code == http.StatusGone:
 		res.Gone = true

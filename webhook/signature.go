@@ -132,11 +132,6 @@ func VerifyAPIKey(key string, keys [][]byte) error {
 // raw body, in the order they are consulted.
 var SignatureHeaders = []string{"X-Webhook-Signature", "X-Hub-Signature-256", "X-Signature"}
 
-// SignHMAC returns the lowercase hex HMAC-SHA256 of body under secret.
-func SignHMAC(secret, body []byte) string {
-	return hex.EncodeToString(macOf(secret, body))
-}
-
 // VerifyHMAC checks that signature is an HMAC-SHA256 of body under any of the
 // secrets (several secrets allow key rotation). The signature may be
 // "sha256=<hex>", bare hex, or standard or URL-safe base64. Comparison is

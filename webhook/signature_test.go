@@ -11,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 )
 
 // The Standard Webhooks specification's own example, checked independently
@@ -76,10 +78,10 @@ func TestVerifySchemes(t *testing.T) {
 		scheme string // want on success
 		reason string // substring of the error; "" means valid
 	}{
-		{"hmac valid", hdr("X-Webhook-Signature", "sha256="+SignHMAC([]byte(oldSecret), body)), body, SchemeHMACSHA256Prefix, ""},
-		{"hmac rotated secret", hdr("X-Hub-Signature-256", "sha256="+SignHMAC([]byte(newSecret), body)), body, SchemeHMACSHA256Prefix, ""},
-		{"hmac tampered body", hdr("X-Webhook-Signature", SignHMAC([]byte(oldSecret), body)), append([]byte(" "), body...), "", "does not match"},
-		{"hmac wrong secret", hdr("X-Signature", SignHMAC([]byte("nope"), body)), body, "", "does not match"},
+		{"hmac valid", hdr("X-Webhook-Signature", "sha256="+testkit.SignHMAC([]byte(oldSecret), body)), body, SchemeHMACSHA256Prefix, ""},
+		{"hmac rotated secret", hdr("X-Hub-Signature-256", "sha256="+testkit.SignHMAC([]byte(newSecret), body)), body, SchemeHMACSHA256Prefix, ""},
+		{"hmac tampered body", hdr("X-Webhook-Signature", testkit.SignHMAC([]byte(oldSecret), body)), append([]byte(" "), body...), "", "does not match"},
+		{"hmac wrong secret", hdr("X-Signature", testkit.SignHMAC([]byte("nope"), body)), body, "", "does not match"},
 		{"standard valid", std(newKey, now, body), body, SchemeStandard, ""},
 		{"standard rotated raw secret", std([]byte(oldSecret), now.Add(-time.Minute), body), body, SchemeStandard, ""},
 		{"standard tampered body", std(newKey, now, body), []byte(`{"client_id":"c2"}`), "", "does not match"},

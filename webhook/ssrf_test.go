@@ -75,7 +75,7 @@ func TestGuardAtConnectTime(t *testing.T) {
 	t.Parallel()
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/redirect" {
-			http.Redirect(w, r, "http://127.0.0.1:"+r.URL.Query().Get("port")+"/secret", http.StatusFound)
+			http.Redirect(w, r, "http://127.0.0.1:"+r.URL.Query().Get("port")+"/secret", http.StatusTemporaryRedirect)
 			return
 		}
 		w.WriteHeader(http.StatusOK)

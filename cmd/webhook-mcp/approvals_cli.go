@@ -17,13 +17,14 @@ import (
 )
 
 const approvalsUsage = `Usage:
-  webhook-mcp approvals list [--state S] [--client-id C] [--limit N] [--json]
+  webhook-mcp approvals list [--state S] [--client-id C] [--limit N] [--cursor C] [--json]
   webhook-mcp approvals show ID [--json]
   webhook-mcp approvals approve ID [--reason R] [--json]
   webhook-mcp approvals reject ID [--reason R] [--json]
 
 Talks to a running server at WEBHOOK_MCP_URL (default http://127.0.0.1:8000) with APPROVAL_TOKEN.
-list shows pending requests unless --state names others (comma-separated, or "all").
+list shows pending requests unless --state names others (comma-separated, or "all"),
+newest first; when more follow, it prints the --cursor that lists the next page.
 `
 
 // runApprovals is `webhook-mcp approvals ...`.
@@ -33,13 +34,14 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 	if done || err != nil {
 		return err
 	}
-	var state, clientID, reason *string
+	var state, clientID, cursor, reason *string
 	var limit *int
 	switch sub {
 	case "list":
 		state = fs.String("state", "pending", `states to list, comma-separated, or "all"`)
 		clientID = fs.String("client-id", "", "only this client's requests")
 		limit = fs.Int("limit", 50, "at most this many (1-500)")
+		cursor = fs.String("cursor", "", "the next page, as printed by the previous list")
 	case "approve", "reject":
 		reason = fs.String("reason", "", "why (kept in the audit trail)")
 	}
@@ -49,7 +51,7 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 	}
 	c := newAPIClient(environ)
 	if sub == "list" {
-		return approvalsList(ctx, c, *state, *clientID, *limit, *asJSON, stdout)
+		return approvalsList(ctx, c, listQuery(*state, *clientID, *limit, *cursor), *asJSON, stdout)
 	}
 	if sub == "show" {
 		var d api.ApprovalDetail
@@ -79,7 +81,7 @@ func runApprovals(ctx context.Context, args, environ []string, stdout, stderr io
 }
 
 // listQuery is the query of the list subcommands; state "all" means no filter.
-func listQuery(state, clientID string, limit int) url.Values {
+func listQuery(state, clientID string, limit int, cursor string) url.Values {
 	q := url.Values{}
 	if state != "" && state != "all" {
 		q.Set("state", state)
@@ -88,11 +90,13 @@ func listQuery(state, clientID string, limit int) url.Values {
 		q.Set("client_id", clientID)
 	}
 	q.Set("limit", strconv.Itoa(limit))
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
 	return q
 }
 
-func approvalsList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
-	q := listQuery(state, clientID, limit)
+func approvalsList(ctx context.Context, c *apiClient, q url.Values, asJSON bool, stdout io.Writer) error {
 	var list api.ApprovalList
 	if err := c.do(ctx, http.MethodGet, "/api/approvals", q, nil, &list); err != nil {
 		return err
@@ -115,7 +119,14 @@ func approvalsList(ctx context.Context, c *apiClient, state, clientID string, li
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ApprovalID, a.State, shortDuration(now.Sub(a.CreatedAt)),
 			left, orDash(a.ClientID), a.Action, a.TargetURL, a.RequestedBy, orDash(a.DecidedBy))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if list.NextCursor != "" {
+		_, err := fmt.Fprintf(stdout, "\nmore requests follow: list again with --cursor %s\n", list.NextCursor)
+		return err
+	}
+	return nil
 }
 
 func printDetail(w io.Writer, d api.ApprovalDetail) error {

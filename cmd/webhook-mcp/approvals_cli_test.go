@@ -65,7 +65,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		item["events"] = []any{map[string]any{"approval_id": "ap-1", "at": now, "to": "pending", "actor": "mcp-client:claude"}}
 		_ = json.NewEncoder(w).Encode(item)
 	case r.Method == http.MethodPost && r.URL.Path == "/api/approvals/ap-1/approve":
-		item["state"], item["decided_by"], item["reason"] = "approved", "api:cli:alice", f.lastBody["reason"]
+		item["state"], item["decided_by"], item["reason"] = "approved", "token:approval (cli:alice)", f.lastBody["reason"]
 		_ = json.NewEncoder(w).Encode(item)
 	case r.Method == http.MethodPost && r.URL.Path == "/api/approvals/ap-done/reject":
 		fail(http.StatusConflict, "conflict", "approval ap-done is delivered and cannot become rejected")
@@ -125,7 +125,7 @@ func TestApprovalsCLI(t *testing.T) {
 	t.Run("approve with reason after the id", func(t *testing.T) {
 		out, _, err := runCLI(t, srv.URL, cliToken, "approve", "ap-1", "--reason", "looks right")
 		require.NoError(t, err)
-		assert.Equal(t, "ap-1: approved by api:cli:alice\n", out)
+		assert.Equal(t, "ap-1: approved by token:approval (cli:alice)\n", out)
 		assert.Equal(t, map[string]string{"reason": "looks right", "decided_by": "cli:alice"}, api.body())
 	})
 	t.Run("approve json", func(t *testing.T) {

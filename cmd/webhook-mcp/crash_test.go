@@ -31,7 +31,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
 	// Rate limits off: this test floods the server from one loopback client.
-	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + dataDir, "LOG_LEVEL=warn", "RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0"})
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + dataDir, "RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0"})
 
 	const total, workers = 500, 32
 	var (
@@ -89,7 +89,7 @@ func TestKill9LosesNothingAcknowledged(t *testing.T) {
 	require.GreaterOrEqual(t, len(acked), total/2, "stderr: %s", stderr.String())
 
 	// Restart on the same data dir: it must come up and serve.
-	cmd2, base2, _ := startServe(t, []string{"DATA_DIR=" + dataDir, "LOG_LEVEL=warn", "RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0"})
+	cmd2, base2, _ := startServe(t, []string{"DATA_DIR=" + dataDir, "RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0"})
 	resp, err := http.Get(base2 + "/api/status")
 	require.NoError(t, err)
 	resp.Body.Close()

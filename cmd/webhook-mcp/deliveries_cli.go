@@ -65,7 +65,7 @@ func runDeliveries(ctx context.Context, args, environ []string, stdout, stderr i
 }
 
 func deliveriesList(ctx context.Context, c *apiClient, state, clientID string, limit int, asJSON bool, stdout io.Writer) error {
-	q := listQuery(state, clientID, limit)
+	q := listQuery(state, clientID, limit, "")
 	var list api.DeliveryList
 	if err := c.do(ctx, http.MethodGet, "/api/deliveries", q, nil, &list); err != nil {
 		return err

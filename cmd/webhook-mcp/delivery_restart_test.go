@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +28,9 @@ func TestRestartResumesDeliverySchedule(t *testing.T) {
 	var hits atomic.Int64
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if hits.Add(1) == 1 {
+			// Retry-After holds the retry a full 2s away (the schedule's
+			// jitter alone could make it immediate, before the kill below).
+			w.Header().Set("Retry-After", "2")
 			w.WriteHeader(http.StatusServiceUnavailable)
 			return
 		}
@@ -35,7 +39,7 @@ func TestRestartResumesDeliverySchedule(t *testing.T) {
 	defer rcv.Close()
 	dataDir := t.TempDir()
 	env := []string{"DATA_DIR=" + dataDir, "OUTBOUND_ALLOW_HOSTS=127.0.0.1", "DELIVERY_RETRY_SCHEDULE=0s,2s",
-		"APPROVAL_TOKEN=restart-test-token", "LOG_LEVEL=warn", "APPROVAL_ELICITATION=false"}
+		"APPROVAL_TOKEN=restart-test-token", "APPROVAL_ELICITATION=false"}
 	cmd, base, stderr := startServe(t, env)
 
 	tr, err := transport.NewStreamableHTTP(base + "/mcp")
@@ -80,7 +84,7 @@ func TestRestartResumesDeliverySchedule(t *testing.T) {
 	_, _ = cmd.Process.Wait()
 	assert.EqualValues(t, 1, hits.Load())
 
-	_, base2, stderr2 := startServe(t, env)
+	cmd2, base2, stderr2 := startServe(t, env)
 	require.Eventually(t, func() bool { return hits.Load() == 2 }, 15*time.Second, 20*time.Millisecond, "stderr: %s", stderr2.String())
 	var st deliveryView
 	require.Eventually(t, func() bool {
@@ -90,7 +94,17 @@ func TestRestartResumesDeliverySchedule(t *testing.T) {
 	require.Len(t, st.Attempts, 2)
 	assert.Equal(t, 503, st.Attempts[0].StatusCode)
 	assert.Equal(t, 200, st.Attempts[1].StatusCode)
-	time.Sleep(300 * time.Millisecond)
+	// A graceful stop waits for the attempts in flight: once the process is
+	// gone, no second copy of the retry can still be on its way.
+	require.NoError(t, cmd2.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd2.Wait() }()
+	select {
+	case err := <-done:
+		require.NoError(t, err, "exit after SIGTERM; stderr: %s", stderr2.String())
+	case <-time.After(40 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
 	assert.EqualValues(t, 2, hits.Load(), "delivered once after the restart")
 }
 
@@ -107,9 +121,16 @@ type deliveryView struct {
 
 func getDelivery(t *testing.T, base, id string) deliveryView {
 	t.Helper()
+	return getDeliveryWith(t, base, id, "restart-test-token")
+}
+
+// getDeliveryWith reads GET /api/deliveries/{id} with token; a failed request
+// reads as the zero view.
+func getDeliveryWith(t *testing.T, base, id, token string) deliveryView {
+	t.Helper()
 	var st deliveryView
 	r, _ := http.NewRequest(http.MethodGet, base+"/api/deliveries/"+id, nil)
-	r.Header.Set("Authorization", "Bearer restart-test-token")
+	r.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
 		return st

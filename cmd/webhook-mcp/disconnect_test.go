@@ -28,7 +28,7 @@ func TestCallersThatGoAwayCanRetry(t *testing.T) {
 	t.Parallel()
 	const n, timeoutSeconds = 200, 5
 	dataDir := t.TempDir()
-	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + dataDir, "LOG_LEVEL=warn", "RATE_LIMIT_PER_IP=0",
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + dataDir, "RATE_LIMIT_PER_IP=0",
 		"RATE_LIMIT_PER_SOURCE=0", fmt.Sprintf("WEBHOOK_TIMEOUT_SECONDS=%d", timeoutSeconds)})
 	post := func(c *http.Client, i int) (int, error) {
 		body := fmt.Sprintf(`{"client_id":"gone-%d","task":{"id":"t-%d","name":"Task %d"}}`, i%5, i, i)

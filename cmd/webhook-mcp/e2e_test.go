@@ -10,8 +10,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +21,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 )
 
 // binPath is the webhook-mcp binary built once for the subprocess tests.
@@ -44,41 +46,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
-}
-
-// lockedBuffer collects a subprocess's stderr safely.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestStdioSubprocess(t *testing.T) {
 	t.Parallel()
 	// Hold the HTTP port so that stdio mode must warn and keep serving.
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	defer busy.Close()
-	stderr := &lockedBuffer{}
+	stderr := &testkit.LockedBuffer{}
 	env := []string{"DATA_DIR=" + t.TempDir(), "HTTP_ADDR=" + busy.Addr().String(), "LOG_LEVEL=debug"}
 	c, err := client.NewStdioMCPClientWithOptions(binPath, env, []string{"stdio"},
 		transport.WithCommandStderrWriter(stderr))
@@ -107,18 +81,36 @@ func TestStdioSubprocess(t *testing.T) {
 		5*time.Second, 20*time.Millisecond, "stderr: %s", stderr.String())
 }
 
-// startServe runs `webhook-mcp serve` and waits until /healthz answers.
-func startServe(t *testing.T, env []string) (*exec.Cmd, string, *lockedBuffer) {
+// listeningAddr matches the line a server logs once it listens (text format).
+var listeningAddr = regexp.MustCompile(`msg="http listening" addr=(\S+)`)
+
+// startServe runs `webhook-mcp serve` on HTTP_ADDR=127.0.0.1:0, so the kernel
+// picks a free port while the child binds it, reads the address back from the
+// child's log, and waits until /healthz answers there. env must leave LOG_LEVEL
+// at info or debug: the address is an info line.
+func startServe(t *testing.T, env []string) (*exec.Cmd, string, *testkit.LockedBuffer) {
 	t.Helper()
-	addr := freeAddr(t)
+	for _, kv := range env {
+		if lvl, ok := strings.CutPrefix(kv, "LOG_LEVEL="); ok && lvl != "info" && lvl != "debug" {
+			t.Fatalf("startServe reads the listening address from the info log: drop %s", kv)
+		}
+	}
 	cmd := exec.Command(binPath, "serve")
-	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR="+addr)...)
-	stderr := &lockedBuffer{}
+	cmd.Env = append(os.Environ(), append(env, "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=text")...)
+	stderr := &testkit.LockedBuffer{}
 	cmd.Stderr = stderr
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _, _ = cmd.Process.Wait() })
+	var addr string
+	require.Eventually(t, func() bool {
+		m := listeningAddr.FindStringSubmatch(stderr.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	}, 15*time.Second, 20*time.Millisecond, "server logged no listening address: %s", stderr.String())
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
 		resp, err := http.Get(base + "/healthz")

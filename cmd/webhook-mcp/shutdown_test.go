@@ -26,7 +26,7 @@ func TestSIGTERMDrainsInFlightWebhooks(t *testing.T) {
 	}
 	t.Parallel()
 	const n = 50
-	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir(), "LOG_LEVEL=warn",
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + t.TempDir(),
 		"RATE_LIMIT_PER_IP=0", "RATE_LIMIT_PER_SOURCE=0", "WEBHOOK_TIMEOUT_SECONDS=30"})
 	url := base + "/api/webhook/make.com/chatgpt-clients"
 	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: n}}

@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/webhook-mcp/webhook-mcp/webhook"
+	"github.com/webhook-mcp/webhook-mcp/internal/testkit"
 )
 
 // answerer is the person in the client: it answers each elicitation with the
@@ -64,10 +64,17 @@ func TestStdioSubprocessToolsAndElicitation(t *testing.T) {
 	for _, version := range []string{mcp.ProtocolVersion20260728, mcp.ProtocolVersion20251125} {
 		t.Run(version, func(t *testing.T) {
 			t.Parallel()
-			var hits atomic.Int64
-			rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hits.Add(1) }))
+			var mu sync.Mutex
+			var sent []string // the bodies the receiver got
+			rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				sent = append(sent, string(b))
+				mu.Unlock()
+			}))
 			defer rcv.Close()
-			env := []string{"DATA_DIR=" + t.TempDir(), "HTTP_ADDR=" + freeAddr(t), "OUTBOUND_ALLOW_HOSTS=127.0.0.1",
+			received := func() []string { mu.Lock(); defer mu.Unlock(); return append([]string(nil), sent...) }
+			env := []string{"DATA_DIR=" + t.TempDir(), "HTTP_ADDR=127.0.0.1:0", "OUTBOUND_ALLOW_HOSTS=127.0.0.1",
 				"MAKE_COM_WEBHOOK_SECRET=stdio-test-secret", "LOG_LEVEL=warn"}
 			person := &answerer{}
 			tr := transport.NewStdioWithOptions(binPath, env, []string{"stdio"})
@@ -90,30 +97,42 @@ func TestStdioSubprocessToolsAndElicitation(t *testing.T) {
 			assert.NotEmpty(t, out["knowledge_nodes"])
 			body := `{"client_id":"client-123"}`
 			out = stdioCall(t, c, "validate_webhook_signature", map[string]any{"webhook_data": body,
-				"signature": "sha256=" + webhook.SignHMAC([]byte("stdio-test-secret"), []byte(body))})
+				"signature": "sha256=" + testkit.SignHMAC([]byte("stdio-test-secret"), []byte(body))})
 			assert.Equal(t, true, out["valid"], "the registered secret is used when none is given")
 
-			send := func() map[string]any {
+			send := func(label string) map[string]any {
 				return stdioCall(t, c, "send_webhook_response", map[string]any{"response_url": rcv.URL,
-					"response_data": map[string]any{"ok": true}, "client_id": "client-123"})
+					"response_data": map[string]any{"n": label}, "client_id": "client-123"})
+			}
+			delivered := func(id string) {
+				require.Eventually(t, func() bool {
+					return stdioCall(t, c, "get_approval_status", map[string]any{"approval_id": id})["state"] == "delivered"
+				}, 15*time.Second, 50*time.Millisecond)
 			}
 			person.set(mcp.ElicitationResponseActionAccept)
-			out = send()
+			out = send("accepted")
 			assert.Equal(t, "approved", out["status"])
 			id := out["approval_id"].(string)
-			require.Eventually(t, func() bool {
-				return stdioCall(t, c, "get_approval_status", map[string]any{"approval_id": id})["state"] == "delivered"
-			}, 15*time.Second, 50*time.Millisecond)
+			delivered(id)
 			st := stdioCall(t, c, "get_approval_status", map[string]any{"approval_id": id})
-			assert.Equal(t, "mcp-client:stdio-person", st["decided_by"])
+			assert.Equal(t, "local (mcp-client:stdio-person)", st["decided_by"])
 
 			for _, act := range []mcp.ElicitationResponseAction{mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionCancel} {
 				person.set(act)
-				out = send()
+				out = send(string(act))
 				assert.Equal(t, "rejected", out["status"], act)
 			}
-			time.Sleep(200 * time.Millisecond)
-			assert.EqualValues(t, 1, hits.Load(), "only the accepted request is sent")
+			// A last accepted request is the barrier: the worker takes due
+			// deliveries oldest first, so once it is delivered anything wrongly
+			// scheduled by the rejections was claimed too, and the process, on
+			// closing stdin, exits only after its attempts in flight.
+			person.set(mcp.ElicitationResponseActionAccept)
+			out = send("barrier")
+			require.Equal(t, "approved", out["status"])
+			delivered(out["approval_id"].(string))
+			require.NoError(t, c.Close(), "the server exits cleanly when stdin closes")
+			assert.ElementsMatch(t, []string{`{"n":"accepted"}`, `{"n":"barrier"}`}, received(),
+				"only the accepted requests are sent")
 		})
 	}
 }

@@ -82,7 +82,7 @@ func TestDiskFullIs503AndRecovers(t *testing.T) {
 	}
 	t.Parallel()
 	dir := mountTmpfs(t, "4m")
-	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + dir, "LOG_LEVEL=warn"})
+	cmd, base, stderr := startServe(t, []string{"DATA_DIR=" + dir})
 	code, _, body := postJSON(t, base, "before", `{"client_id":"disk","task":{"id":"t0"}}`)
 	require.Equal(t, http.StatusOK, code, body)
 
@@ -114,7 +114,7 @@ func TestDeletedDatabaseIs503AndRefusesAnEmptyRestart(t *testing.T) {
 	}
 	t.Parallel()
 	dir := t.TempDir()
-	cmd, base, _ := startServe(t, []string{"DATA_DIR=" + dir, "LOG_LEVEL=warn"})
+	cmd, base, _ := startServe(t, []string{"DATA_DIR=" + dir})
 	code, _, body := postJSON(t, base, "k1", `{"client_id":"gone","task":{"id":"t1"}}`)
 	require.Equal(t, http.StatusOK, code, body)
 
