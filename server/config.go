@@ -51,7 +51,7 @@ type Config struct {
 	OutboundProxy          string   `env:"OUTBOUND_PROXY" desc:"proxy URL for deliveries (the guard then checks the proxy's address); none is ever taken from HTTP_PROXY or HTTPS_PROXY"`
 
 	DataDir        string        `env:"DATA_DIR" envDefault:"./data" group:"Storage" desc:"directory of webhook-mcp.db (with its -wal and -shm files), created if absent; use an absolute path when an MCP client starts the binary"`
-	DatabaseURL    string        `env:"DATABASE_URL" desc:"sqlite:///abs/path/file.db or sqlite://relative/file.db, overrides DATA_DIR; postgres:// is refused (not built in)"`
+	DatabaseURL    string        `env:"DATABASE_URL" desc:"sqlite:///abs/path/file.db or sqlite://relative/file.db, or postgres://user:pass@host:5432/db for PostgreSQL (several replicas on one database; pgx URL parameters such as sslmode, pool_max_conns); overrides DATA_DIR"`
 	InboxRetention time.Duration `env:"INBOX_RETENTION" envDefault:"720h" desc:"inbox rows received longer ago are deleted at start and hourly (graphs and approvals are kept); 0 keeps them"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" group:"Logging" desc:"debug, info, warn or error (any case); the log is log/slog on stderr, never stdout"`

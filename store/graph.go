@@ -146,9 +146,14 @@ func encodeRows(n int, row func(i int) ([3]string, map[string]any)) (mergeRows, 
 // writes it (["a","b"], no spaces), edited as text where JSON functions would
 // parse it and write it back: the search for the id and for the first ","
 // (every "," separates two elements, as a quote inside one is escaped) run on
-// its bytes, and the append trims the closing bracket.
+// its bytes, and the append trims the closing bracket. The search is skipped
+// when the row was last seen before this merge: the call pipeline commits each
+// call id once (RecordEvent inserts it, CompleteEvent completes an in-flight
+// entry once), so a later merge cannot already be in the list. Only a merge no
+// later than the row's last_seen (out of order, or the same instant) searches.
 const mergeIDs = `CASE
-		WHEN ?6 IS NULL OR instr(CAST(webhook_ids AS BLOB), ?6) > 0 THEN webhook_ids
+		WHEN ?6 IS NULL THEN webhook_ids
+		WHEN last_seen >= ?2 AND instr(CAST(webhook_ids AS BLOB), ?6) > 0 THEN webhook_ids
 		WHEN webhook_ids = '[]' THEN excluded.webhook_ids
 		WHEN json_array_length(webhook_ids) >= ?4
 			THEN '[' || CAST(substr(CAST(rtrim(webhook_ids, ']') AS BLOB), instr(CAST(webhook_ids AS BLOB), X'222C22') + 2) AS TEXT) || ',' || CAST(?6 AS TEXT) || ']'

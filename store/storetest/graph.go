@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -10,35 +10,31 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/webhook-mcp/webhook-mcp/graph"
-	"github.com/webhook-mcp/webhook-mcp/internal/testkit/graphtest"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-func nodeByID(t *testing.T, g graph.ClientGraph, id string) graph.StoredNode {
-	t.Helper()
-	for _, n := range g.Nodes {
-		if n.ID == id {
-			return n
-		}
-	}
-	t.Fatalf("node %s not in graph", id)
-	return graph.StoredNode{}
+var graphTests = []test{
+	{"MergeGraph", testMergeGraph},
+	{"MergeGraphCapsWebhookIDs", testMergeGraphCapsWebhookIDs},
+	{"MergeGraphPatchesNestedProperties", testMergeGraphNested},
+	{"MergeGraphRepeatedKeysInOneGraph", testMergeGraphRepeatedKeys},
+	{"ClientGraphFilterAndLimit", testClientGraphFilterAndLimit},
+	{"SearchGraph", testSearchGraph},
 }
 
-func TestMergeGraph(t *testing.T) {
-	t.Parallel()
+func testMergeGraph(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	t1 := t0.Add(time.Hour)
 
-	g1 := graphOf("client-1", 2, "Task") // client, status, task:0, task:1
+	g1 := GraphOf("client-1", 2, "Task") // client, status, task:0, task:1
 	require.NoError(t, s.MergeGraph(ctx, g1, "wh-1", t0))
 	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	assert.Equal(t, 4, cg.NodeCount)
 	assert.Len(t, cg.Relationships, 4)
 
-	g2 := graphOf("client-1", 3, "Renamed") // adds task:2
+	g2 := GraphOf("client-1", 3, "Renamed") // adds task:2
 	g2.KnowledgeNodes[2].Properties = map[string]any{"priority": "high", "description": "new"}
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1))
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1), "the same webhook id is recorded once")
@@ -72,7 +68,7 @@ func TestMergeGraph(t *testing.T) {
 	}
 
 	// An older extraction never moves last_seen back, and other clients are apart.
-	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 1, "Old"), "wh-0", t0.Add(-time.Hour)))
+	require.NoError(t, s.MergeGraph(ctx, GraphOf("client-1", 1, "Old"), "wh-0", t0.Add(-time.Hour)))
 	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	task0 = nodeByID(t, cg, "task:0")
@@ -85,11 +81,10 @@ func TestMergeGraph(t *testing.T) {
 	assert.NotNil(t, other.Relationships)
 }
 
-func TestMergeGraphCapsWebhookIDs(t *testing.T) {
-	t.Parallel()
+func testMergeGraphCapsWebhookIDs(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	g := graphOf("c", 0, "x")
+	s := open(t, url)
+	g := GraphOf("c", 0, "x")
 	var want []string
 	for i := range 25 {
 		id := fmt.Sprintf("wh-%02d", i)
@@ -102,11 +97,10 @@ func TestMergeGraphCapsWebhookIDs(t *testing.T) {
 	assert.Equal(t, want[5:], nodeByID(t, cg, "client:c").WebhookIDs, "the last 20, oldest first")
 }
 
-func TestClientGraphFilterAndLimit(t *testing.T) {
-	t.Parallel()
+func testClientGraphFilterAndLimit(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 4, "Task"), "wh-1", t0))
+	s := open(t, url)
+	require.NoError(t, s.MergeGraph(ctx, GraphOf("client-1", 4, "Task"), "wh-1", t0))
 
 	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task"}})
 	require.NoError(t, err)
@@ -133,10 +127,9 @@ func TestClientGraphFilterAndLimit(t *testing.T) {
 	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
 }
 
-func TestSearchGraph(t *testing.T) {
-	t.Parallel()
+func testSearchGraph(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	g := graph.KnowledgeGraph{ClientID: "client-1", KnowledgeNodes: []graph.Node{
 		{ID: "client:client-1", Type: "client", Label: "ACME Corp", Properties: map[string]any{}},
 		{ID: "task:1", Type: "task", Label: "Quarterly Report", Properties: map[string]any{"owner": "Zelda", "budget": 4200}},
@@ -197,137 +190,57 @@ func TestSearchGraph(t *testing.T) {
 	require.ErrorIs(t, s.MergeGraph(ctx, graph.KnowledgeGraph{}, "wh", t0), webhook.ErrInvalidArgument)
 }
 
-// TestClientGraphPages reads graphs page by page, with and without a type
-// filter, and checks that the pages hold every node and relationship exactly
-// once, each relationship with or after its endpoints.
-func TestClientGraphPages(t *testing.T) {
-	t.Parallel()
+// testMergeGraphNested: properties merge as JSON Merge Patch (RFC 7396) at
+// every depth: nested objects merge, a null removes its key, other values
+// replace.
+func testMergeGraphNested(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	whole := graphtest.LargeGraph("paged", 50)
-	require.NoError(t, s.MergeGraph(ctx, whole, "wh-1", t0))
-
-	// tasks is the part of whole that a node_types=task filter selects.
-	tasks := graph.KnowledgeGraph{ClientID: whole.ClientID}
-	isTask := map[string]bool{}
-	for _, n := range whole.KnowledgeNodes {
-		if n.Type == "task" {
-			tasks.KnowledgeNodes = append(tasks.KnowledgeNodes, n)
-			isTask[n.ID] = true
-		}
-	}
-	for _, r := range whole.Relationships {
-		if isTask[r.Source] && isTask[r.Target] {
-			tasks.Relationships = append(tasks.Relationships, r)
-		}
-	}
-	require.NotEmpty(t, tasks.Relationships, "the filtered graph has edges")
-
-	for _, tt := range []struct {
-		name  string
-		types []string
-		want  graph.KnowledgeGraph
-	}{{"all types", nil, whole}, {"tasks", []string{"task"}, tasks}} {
-		for _, limit := range []int{1, 3, 7, 49, 50, 51, 0} {
-			t.Run(fmt.Sprintf("%s/limit=%d", tt.name, limit), func(t *testing.T) {
-				t.Parallel()
-				var pages []graph.ClientGraph
-				q := graph.GraphQuery{ClientID: whole.ClientID, NodeTypes: tt.types, Limit: limit}
-				for range 100 {
-					p, err := s.ClientGraph(ctx, q)
-					require.NoError(t, err)
-					pages = append(pages, p)
-					assert.Equal(t, len(tt.want.KnowledgeNodes), p.NodeCount, "node_count counts every page")
-					assert.Equal(t, p.NextCursor != "", p.Truncated)
-					if p.NextCursor == "" {
-						break
-					}
-					require.Len(t, p.Nodes, limit, "only the last page is short")
-					q.After, err = graph.DecodeCursor(p.NextCursor)
-					require.NoError(t, err)
-				}
-				n := len(tt.want.KnowledgeNodes)
-				if limit > 0 {
-					assert.Len(t, pages, max(1, (n+limit-1)/limit))
-				} else {
-					assert.Len(t, pages, 1)
-				}
-				graphtest.CheckPages(t, tt.want, pages)
-			})
-		}
-	}
-
-	// The first page of a limit is the limit's nodes and the edges between them.
-	p, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: whole.ClientID, Limit: 3})
-	require.NoError(t, err)
-	on := map[string]bool{}
-	for _, n := range p.Nodes {
-		on[n.ID] = true
-	}
-	for _, r := range p.Relationships {
-		assert.True(t, on[r.Source] && on[r.Target], "%s-%s->%s", r.Source, r.Type, r.Target)
-	}
-}
-
-// TestMergeGraphPropertiesAndIDsEdgeCases pins the merge where the store
-// takes shortcuts: properties that did not change, empty ones, nulls (which
-// remove their key even when the text is the same), and webhook ids whose
-// JSON text has quotes, commas, brackets and non-ASCII letters.
-func TestMergeGraphPropertiesAndIDsEdgeCases(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	node := func(props map[string]any) graph.KnowledgeGraph {
 		return graph.KnowledgeGraph{ClientID: "c", KnowledgeNodes: []graph.Node{
-			{ID: "n:1", Type: "t", Label: "Nullable label", Properties: props}}}
+			{ID: "task:1", Type: "task", Label: "T", Properties: props}}}
 	}
-	props := func() map[string]any {
-		cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
-		require.NoError(t, err)
-		return nodeByID(t, cg, "n:1").Properties
-	}
-	steps := []struct {
-		name string
-		in   map[string]any
-		want map[string]any
-	}{
-		{"first", map[string]any{"a": 1, "b": "x"}, map[string]any{"a": 1.0, "b": "x"}},
-		{"same text", map[string]any{"a": 1, "b": "x"}, map[string]any{"a": 1.0, "b": "x"}},
-		{"empty keeps", map[string]any{}, map[string]any{"a": 1.0, "b": "x"}},
-		{"nil keeps", nil, map[string]any{"a": 1.0, "b": "x"}},
-		{"new key", map[string]any{"c": true}, map[string]any{"a": 1.0, "b": "x", "c": true}},
-		{"null removes", map[string]any{"a": nil, "b": "x", "c": true}, map[string]any{"b": "x", "c": true}},
-		{"null text is a text", map[string]any{"b": "null", "c": true}, map[string]any{"b": "null", "c": true}},
-		{"nested patch", map[string]any{"d": map[string]any{"e": 1}}, map[string]any{"b": "null", "c": true, "d": map[string]any{"e": 1.0}}},
-	}
-	for i, st := range steps {
-		require.NoError(t, s.MergeGraph(ctx, node(st.in), fmt.Sprintf("wh-%d", i), t0), st.name)
-		assert.Equal(t, st.want, props(), st.name)
-	}
-
-	// A stored null (from a first insert) goes when the same text comes again.
-	n2 := graph.KnowledgeGraph{ClientID: "c2", KnowledgeNodes: []graph.Node{
-		{ID: "n:2", Type: "t", Label: "x", Properties: map[string]any{"a": nil, "b": 1}}}}
-	require.NoError(t, s.MergeGraph(ctx, n2, "wh-1", t0))
-	require.NoError(t, s.MergeGraph(ctx, n2, "wh-2", t0))
-	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c2"})
+	require.NoError(t, s.MergeGraph(ctx, node(map[string]any{
+		"keep": "k", "gone": "g", "list": []any{1, 2},
+		"nested": map[string]any{"a": 1, "b": 2, "deep": map[string]any{"x": "1"}},
+		"scalar": "s",
+	}), "wh-1", t0))
+	require.NoError(t, s.MergeGraph(ctx, node(map[string]any{
+		"gone": nil, "list": []any{3},
+		"nested": map[string]any{"b": nil, "c": 3, "deep": map[string]any{"y": "2"}},
+		"scalar": map[string]any{"now": "object", "dropped": nil},
+		"absent": nil,
+	}), "wh-2", t0))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
 	require.NoError(t, err)
-	assert.Equal(t, map[string]any{"b": 1.0}, nodeByID(t, cg, "n:2").Properties)
+	assert.Equal(t, map[string]any{
+		"keep": "k", "list": []any{float64(3)},
+		"nested": map[string]any{"a": float64(1), "c": float64(3), "deep": map[string]any{"x": "1", "y": "2"}},
+		"scalar": map[string]any{"now": "object"},
+	}, nodeByID(t, cg, "task:1").Properties)
+}
 
-	// Webhook ids of any text: appended once, the oldest dropped at 20.
-	g := graphOf("ids", 1, "x")
-	var want []string
-	for i := range 30 {
-		id := fmt.Sprintf(`wh "%d","]ü[\`, i)
-		require.NoError(t, s.MergeGraph(ctx, g, id, t0))
-		require.NoError(t, s.MergeGraph(ctx, g, id, t0), "a repeat adds nothing")
-		want = append(want, id)
-	}
-	require.NoError(t, s.MergeGraph(ctx, g, "", t0), "no webhook id adds none")
-	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "ids"})
+// testMergeGraphRepeatedKeys: a graph that names one node or relationship
+// twice merges the occurrences in order, as two merges would.
+func testMergeGraphRepeatedKeys(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	g := graph.KnowledgeGraph{ClientID: "c", KnowledgeNodes: []graph.Node{
+		{ID: "task:1", Type: "task", Label: "first", Properties: map[string]any{"a": 1, "b": map[string]any{"x": 1}}},
+		{ID: "person:1", Type: "person", Label: "P", Properties: map[string]any{}},
+		{ID: "task:1", Type: "task", Label: "second", Properties: map[string]any{"a": nil, "b": map[string]any{"y": 2}}},
+	}, Relationships: []graph.Relationship{
+		{Source: "task:1", Target: "person:1", Type: "ASSIGNED_TO", Properties: map[string]any{"r": 1}},
+		{Source: "task:1", Target: "person:1", Type: "ASSIGNED_TO", Properties: map[string]any{"s": 2}},
+	}}
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-1", t0))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
 	require.NoError(t, err)
-	assert.Equal(t, want[10:], nodeByID(t, cg, "task:0").WebhookIDs)
-	for _, r := range cg.Relationships {
-		assert.Equal(t, want[10:], r.WebhookIDs, "%s-%s->%s", r.Source, r.Type, r.Target)
-	}
+	require.Len(t, cg.Nodes, 2)
+	task := nodeByID(t, cg, "task:1")
+	assert.Equal(t, "second", task.Label)
+	assert.Equal(t, map[string]any{"b": map[string]any{"x": float64(1), "y": float64(2)}}, task.Properties)
+	assert.Equal(t, []string{"wh-1"}, task.WebhookIDs)
+	require.Len(t, cg.Relationships, 1)
+	assert.Equal(t, map[string]any{"r": float64(1), "s": float64(2)}, cg.Relationships[0].Properties)
 }
