@@ -2,8 +2,12 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrNotFound means no node of the client's graph has the id.
+var ErrNotFound = errors.New("graph node not found")
 
 // Store persists each client's merged knowledge graph.
 type Store interface {
@@ -14,4 +18,7 @@ type Store interface {
 	ClientGraph(ctx context.Context, q GraphQuery) (ClientGraph, error)
 	// SearchGraph finds nodes whose label or property values contain the query.
 	SearchGraph(ctx context.Context, q SearchQuery) ([]SearchHit, error)
+	// GraphNode returns one node of a client's graph with its direct
+	// relationships in either direction, or ErrNotFound.
+	GraphNode(ctx context.Context, clientID, nodeID string) (SearchHit, error)
 }

@@ -17,9 +17,14 @@ import (
 // docs/configuration.md and the one in README.md are generated from them
 // (EnvVars); a test fails when a committed doc differs.
 type Config struct {
-	HTTPAddr     string `env:"HTTP_ADDR" envDefault:"127.0.0.1:8000" group:"HTTP listener" desc:"host:port of the HTTP listener (webhooks, /mcp, /sse, API, page); port 0 takes a free one, logged as http listening addr=…; serve fails if it cannot listen, stdio then serves stdio only; set but empty is an error"`
-	MaxBodyBytes int64  `env:"MAX_BODY_BYTES" envDefault:"1048576" desc:"largest webhook body in bytes, 1024 to 67108864; a larger one is 413 payload_too_large"`
-	PublicURL    string `env:"PUBLIC_URL" desc:"public base URL (http or https) behind a reverse proxy: its host and origin are accepted on /mcp and /sse, approval links start with it, https makes the reviewer cookie Secure"`
+	HTTPAddr            string        `env:"HTTP_ADDR" envDefault:"127.0.0.1:8000" group:"HTTP listener" desc:"host:port of the HTTP listener (webhooks, /mcp, /sse, API, page); port 0 takes a free one, logged as http listening addr=…; serve fails if it cannot listen, stdio then serves stdio only; set but empty is an error"`
+	MaxBodyBytes        int64         `env:"MAX_BODY_BYTES" envDefault:"1048576" desc:"largest webhook body in bytes, 1024 to 67108864; a larger one is 413 payload_too_large"`
+	PublicURL           string        `env:"PUBLIC_URL" desc:"public base URL (http or https) behind a reverse proxy: its host and origin are accepted on /mcp and /sse, approval links start with it, https makes the reviewer cookie Secure"`
+	HTTPReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"30s" desc:"time from a request's first byte until its body is read (headers at most 10 s); a slower client is cut off; MCP streams and long tool calls are not affected; 0 disables"`
+	HTTPWriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s" desc:"time each write of a response may take (the deadline moves with every write, so a quiet MCP stream is not cut); a client that stops reading is dropped; 0 disables"`
+	HTTPIdleTimeout     time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s" desc:"a keep-alive connection idle between requests this long is closed; 0: HTTP_READ_TIMEOUT applies instead"`
+	MaxConnections      int           `env:"MAX_CONNECTIONS" envDefault:"512" desc:"open HTTP connections at most: past it the connection waiting longest is closed, or the new one when all are busy; keep it below ulimit -n; 0 disables"`
+	MaxConnectionsPerIP int           `env:"MAX_CONNECTIONS_PER_IP" envDefault:"256" desc:"the same per client IP (the TCP peer: behind a reverse proxy, the proxy); 0 disables"`
 
 	MakeComWebhookSecret    []string      `env:"MAKE_COM_WEBHOOK_SECRET" envSeparator:"," group:"Webhook sources" desc:"HMAC / Standard Webhooks secret(s) of source make.com (whsec_… is base64), comma-separated for rotation (any one verifies; the first signs deliveries); with neither this nor an API key, make.com posts are accepted unsigned"`
 	MakeComWebhookAPIKey    []string      `env:"MAKE_COM_WEBHOOK_API_KEY" envSeparator:"," desc:"API key(s) accepted from make.com in X-API-Key or Authorization: Bearer, for senders that cannot sign; comma-separated for rotation"`
@@ -30,14 +35,20 @@ type Config struct {
 	IdempotencyWindow       time.Duration `env:"IDEMPOTENCY_WINDOW" envDefault:"24h" desc:"how long a repeated Idempotency-Key gets the first response instead of running again (a webhook-id is kept at least WEBHOOK_TOLERANCE); 0: never"`
 	IdempotencyBodyWindow   time.Duration `env:"IDEMPOTENCY_BODY_WINDOW" envDefault:"10m" desc:"how long a webhook without a key header is deduplicated by the hash of its route and body; the same body posted later is processed again"`
 
-	RateLimitPerIP     float64  `env:"RATE_LIMIT_PER_IP" envDefault:"100" group:"Ingress security" desc:"webhook requests per second per client IP, burst twice that; 0 disables; over it: 429 rate_limited with Retry-After"`
-	RateLimitPerSource float64  `env:"RATE_LIMIT_PER_SOURCE" envDefault:"200" desc:"webhook requests per second per source, burst twice that; 0 disables"`
-	TrustProxyHeaders  bool     `env:"TRUST_PROXY_HEADERS" envDefault:"false" desc:"true: the client IP for rate limits is the last X-Forwarded-For entry (only behind a proxy that sets it)"`
-	AllowedOrigins     []string `env:"ALLOWED_ORIGINS" envSeparator:"," desc:"browser origins accepted on /mcp, /sse, /message, comma-separated: scheme://host[:port], scheme://host:* for any port, * for all; unset: localhost, 127.0.0.1 and [::1] over http or https on any port"`
-	AllowedHosts       []string `env:"ALLOWED_HOSTS" envSeparator:"," desc:"extra Host values accepted on /mcp, /sse, /message at a loopback listener besides loopback names and PUBLIC_URL's host (DNS-rebinding protection), comma-separated"`
-	MCPAuthToken       string   `env:"MCP_AUTH_TOKEN" desc:"when set, /mcp, /sse and /message require it (or APPROVAL_TOKEN) as Authorization: Bearer <token>; must differ from APPROVAL_TOKEN; stdio never needs one; unset: whoever reaches the port can call every tool"`
+	RateLimitPerIP        float64       `env:"RATE_LIMIT_PER_IP" envDefault:"100" group:"Ingress security" desc:"webhook requests per second per client IP, burst twice that; 0 disables; over it: 429 rate_limited with Retry-After"`
+	RateLimitPerSource    float64       `env:"RATE_LIMIT_PER_SOURCE" envDefault:"200" desc:"webhook requests per second per source, burst twice that; 0 disables"`
+	TrustProxyHeaders     bool          `env:"TRUST_PROXY_HEADERS" envDefault:"false" desc:"true: the client IP for rate limits is the last X-Forwarded-For entry (only behind a proxy that sets it)"`
+	AllowedOrigins        []string      `env:"ALLOWED_ORIGINS" envSeparator:"," desc:"browser origins accepted on /mcp, /sse, /message, comma-separated: scheme://host[:port], scheme://host:* for any port, * for all; unset: localhost, 127.0.0.1 and [::1] over http or https on any port"`
+	AllowedHosts          []string      `env:"ALLOWED_HOSTS" envSeparator:"," desc:"extra Host values accepted on /mcp, /sse, /message at a loopback listener besides loopback names and PUBLIC_URL's host (DNS-rebinding protection), comma-separated"`
+	MCPAuthToken          string        `env:"MCP_AUTH_TOKEN" desc:"when set, /mcp, /sse and /message require it (or APPROVAL_TOKEN) as Authorization: Bearer <token>; must differ from APPROVAL_TOKEN; stdio never needs one; unset: whoever reaches the port can call every tool"`
+	AuthFailuresPerMinute float64       `env:"AUTH_FAILURES_PER_MINUTE" envDefault:"10" desc:"wrong credentials (webhook signature or API key, bearer token, sign-in) a client IP may present in a burst, then per minute, before 429 rate_limited; 0 disables"`
+	MCPSessionIdleTimeout time.Duration `env:"MCP_SESSION_IDLE_TIMEOUT" envDefault:"30m" desc:"an MCP session (Streamable HTTP or SSE) that sent nothing for this long is ended; 0 keeps sessions until the client ends them"`
+	MCPMaxSessions        int           `env:"MCP_MAX_SESSIONS" envDefault:"1000" desc:"live MCP sessions at most (Streamable HTTP, SSE and stdio together); beyond it 503 too_many_sessions with Retry-After: 60; 0 disables"`
+	OAuthIssuer           string        `env:"OAUTH_ISSUER" desc:"makes /mcp, /sse, /message an OAuth 2.1 resource server: JWT access tokens with exactly this iss (https, http only on loopback) are accepted besides the tokens; scopes webhooks:read, webhooks:write, webhooks:approve"`
+	OAuthAudience         string        `env:"OAUTH_AUDIENCE" desc:"the aud an access token must contain; unset: PUBLIC_URL (else the listen address) followed by /mcp; needs OAUTH_ISSUER"`
+	OAuthJWKSURL          string        `env:"OAUTH_JWKS_URL" desc:"the issuer's signing keys (https); unset: discovered from the issuer's /.well-known/oauth-authorization-server, else /.well-known/openid-configuration; needs OAUTH_ISSUER"`
 
-	ApprovalToken       string        `env:"APPROVAL_TOKEN" group:"Approvals" desc:"bearer token of the approvals, deliveries and graph API and of the CLI, and the sign-in token of the /approvals page; also accepted on /mcp, /sse, /message, where its holder may approve; unset: those answer loopback peers only"`
+	ApprovalToken       string        `env:"APPROVAL_TOKEN" group:"Approvals" desc:"bearer token of the approvals, deliveries and graph API and of the CLI, and the sign-in token of the /approvals page; also accepted on /mcp, /sse, /message, where its holder may approve; must differ from MCP_AUTH_TOKEN; unset: generated into DATA_DIR/approval_token (set it for several replicas)"`
 	ApprovalTTL         time.Duration `env:"APPROVAL_TTL" envDefault:"24h" desc:"how long a request stays pending before it expires, at least 1m (checked every 30 s and on any decision)"`
 	ApprovalElicitation bool          `env:"APPROVAL_ELICITATION" envDefault:"true" desc:"send_webhook_response asks the person in an MCP client that declares elicitation, when its principal may approve, to approve or reject right there; false leaves requests pending"`
 	ApprovalSelfApprove bool          `env:"APPROVAL_SELF_APPROVE" envDefault:"true" desc:"false is four-eyes review: the principal that asked for a request may not decide it on any channel (page, API, CLI: 403 forbidden), and no elicitation is asked"`
@@ -76,6 +87,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.HTTPReadTimeout < 0 || c.HTTPWriteTimeout < 0 || c.HTTPIdleTimeout < 0 || c.MCPSessionIdleTimeout < 0:
+		return fmt.Errorf("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT and MCP_SESSION_IDLE_TIMEOUT must not be negative")
+	case c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 || c.MCPMaxSessions < 0 || c.AuthFailuresPerMinute < 0:
+		return fmt.Errorf("MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MCP_MAX_SESSIONS and AUTH_FAILURES_PER_MINUTE must not be negative")
 	case c.ApprovalMaxPending < 0 || c.ApprovalMaxPending > 1000:
 		return fmt.Errorf("APPROVAL_MAX_PENDING=%d: want a whole number from 0 (no cap) to 1000", c.ApprovalMaxPending)
 	case c.ApprovalToken != "" && c.ApprovalToken == c.MCPAuthToken:
@@ -94,6 +109,29 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.RetrySchedule(); err != nil {
 		return err
+	}
+	return c.validateOAuth()
+}
+
+// validateOAuth checks OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL: the
+// first is an absolute http(s) URL (https but on loopback), the others only
+// make sense with it.
+func (c Config) validateOAuth() error {
+	if c.OAuthIssuer == "" {
+		if c.OAuthAudience != "" || c.OAuthJWKSURL != "" {
+			return fmt.Errorf("OAUTH_AUDIENCE and OAUTH_JWKS_URL need OAUTH_ISSUER, the authorization server's issuer URL")
+		}
+		return nil
+	}
+	for name, v := range map[string]string{"OAUTH_ISSUER": c.OAuthIssuer, "OAUTH_JWKS_URL": c.OAuthJWKSURL,
+		"PUBLIC_URL": c.PublicURL} {
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Host))) {
+			return fmt.Errorf("%s=%q: with OAUTH_ISSUER, want an absolute https URL (http only on loopback)", name, v)
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -16,10 +17,13 @@ import (
 )
 
 // registeredPatterns reads routes.go and returns the pattern of every
-// mux.Handle / mux.HandleFunc call in it, e.g. "GET /api/status".
+// mux.Handle / mux.HandleFunc call in it, e.g. "GET /api/status". A pattern
+// may be a string literal or a string constant of the package.
 func registeredPatterns(t *testing.T) []string {
 	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), "routes.go", nil, 0)
+	fset := token.NewFileSet()
+	consts := packageStringConsts(t, fset)
+	f, err := parser.ParseFile(fset, "routes.go", nil, 0)
 	require.NoError(t, err)
 	var patterns []string
 	ast.Inspect(f, func(n ast.Node) bool {
@@ -31,11 +35,19 @@ func registeredPatterns(t *testing.T) []string {
 		if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
 			return true
 		}
-		lit, ok := call.Args[0].(*ast.BasicLit)
-		require.True(t, ok && lit.Kind == token.STRING, "routes.go:%v: a route pattern that is not a string literal",
-			call.Pos())
-		p, err := strconv.Unquote(lit.Value)
-		require.NoError(t, err)
+		var p string
+		switch arg := call.Args[0].(type) {
+		case *ast.BasicLit:
+			require.Equal(t, token.STRING, arg.Kind, "routes.go:%v", fset.Position(arg.Pos()))
+			p, err = strconv.Unquote(arg.Value)
+			require.NoError(t, err)
+		case *ast.Ident:
+			p, ok = consts[arg.Name]
+			require.True(t, ok, "routes.go:%v: add the value of %s to computedPatterns in this test",
+				fset.Position(arg.Pos()), arg.Name)
+		default:
+			t.Fatalf("routes.go:%v: a route pattern that is neither a string literal nor a constant", fset.Position(arg.Pos()))
+		}
 		patterns = append(patterns, p)
 		return true
 	})
@@ -43,6 +55,48 @@ func registeredPatterns(t *testing.T) []string {
 	// this test pass with nothing to check.
 	require.GreaterOrEqual(t, len(patterns), 10, "routes.go no longer registers routes with mux.Handle/HandleFunc")
 	return patterns
+}
+
+// computedPatterns are the route constants whose value is not a literal (it
+// is built from mcp-go's constants); the parser cannot read them.
+func computedPatterns() map[string]string {
+	return map[string]string{
+		"resourceMetadataPath":    resourceMetadataPath,
+		"resourceMetadataMCPPath": resourceMetadataMCPPath,
+	}
+}
+
+// packageStringConsts returns the string constants declared with a literal
+// value in the package's non-test files, and computedPatterns.
+func packageStringConsts(t *testing.T, fset *token.FileSet) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	consts := computedPatterns()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			gd, ok := d.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if i < len(vs.Values) {
+						if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+							consts[id.Name], _ = strconv.Unquote(lit.Value)
+						}
+					}
+				}
+			}
+		}
+	}
+	return consts
 }
 
 // docRoute is one row of the route table in docs/http-api.md.
@@ -53,16 +107,19 @@ type docRoute struct {
 }
 
 // documentedRoutes reads the route table of docs/http-api.md: rows like
-// "| GET | `/api/status` | ...".
+// "| GET | `/api/status` | ..." (a row may name several paths, comma-separated).
 func documentedRoutes(t *testing.T) []docRoute {
 	t.Helper()
 	raw, err := os.ReadFile("../docs/http-api.md")
 	require.NoError(t, err)
-	row := regexp.MustCompile("^\\| ((?:GET|POST|PUT|PATCH|DELETE|any)(?:, (?:GET|POST|PUT|PATCH|DELETE))*) \\| `(/[^`]*)` \\|")
+	row := regexp.MustCompile("^\\| ((?:GET|POST|PUT|PATCH|DELETE|any)(?:, (?:GET|POST|PUT|PATCH|DELETE))*) \\| " +
+		"(`/[^`]*`(?:, `/[^`]*`)*) \\|")
 	var out []docRoute
 	for i, line := range strings.Split(string(raw), "\n") {
 		if m := row.FindStringSubmatch(line); m != nil {
-			out = append(out, docRoute{methods: strings.Split(m[1], ", "), path: m[2], line: i + 1})
+			for _, path := range strings.Split(m[2], ", ") {
+				out = append(out, docRoute{methods: strings.Split(m[1], ", "), path: strings.Trim(path, "`"), line: i + 1})
+			}
 		}
 	}
 	require.NotEmpty(t, out, "no route table in docs/http-api.md")

@@ -21,12 +21,15 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 // elicitation key either: elicitation is a client capability; sending
 // elicitation requests (and the input_required results of 2026-07-28) needs
 // only the client's declaration, which clientCanElicit checks.
-func newMCPServer(version string) *mcpserver.MCPServer {
+func newMCPServer(version string, hooks *mcpserver.Hooks) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version,
+		mcpserver.WithHooks(hooks), // session counting (mcp_sessions.go)
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
+		mcpserver.WithExtensions(appsCapability()), // MCP Apps: ui:// views (apps.go)
+		mcpserver.WithToolFilter(linkApps),
 	)
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/webhook-mcp/webhook-mcp/api"
+	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
 // defaultServerURL is where the CLI subcommands find a running server.
@@ -26,12 +28,15 @@ const defaultServerURL = "http://127.0.0.1:8000"
 // apiClient talks to a running webhook-mcp over its token-protected HTTP API.
 // It is shared by the subcommands that act on a server (approvals, deliveries).
 type apiClient struct {
-	BaseURL string // WEBHOOK_MCP_URL
-	Token   string // APPROVAL_TOKEN, sent as a bearer token when set
-	HTTP    *http.Client
+	BaseURL   string // WEBHOOK_MCP_URL
+	Token     string // APPROVAL_TOKEN, sent as a bearer token when set
+	TokenFile string // where Token was read from when APPROVAL_TOKEN was not given
+	HTTP      *http.Client
 }
 
-// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN (cliEnv) from environ.
+// newAPIClient reads WEBHOOK_MCP_URL, APPROVAL_TOKEN and DATA_DIR (cliEnv)
+// from environ. Without APPROVAL_TOKEN, a client of a server on this machine (a
+// loopback URL) uses the token the server generated into DATA_DIR.
 func newAPIClient(environ []string) *apiClient {
 	m := make(map[string]string, len(environ))
 	for _, kv := range environ {
@@ -45,7 +50,31 @@ func newAPIClient(environ []string) *apiClient {
 	if base == "" {
 		base = defaultServerURL
 	}
-	return &apiClient{BaseURL: strings.TrimRight(base, "/"), Token: e.Token, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	c := &apiClient{BaseURL: strings.TrimRight(base, "/"), Token: e.Token, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	dataDir := strings.TrimSpace(e.DataDir)
+	if dataDir == "" {
+		dataDir = "./data"
+	}
+	if c.Token == "" && onThisMachine(c.BaseURL) {
+		if tok, err := server.ReadApprovalTokenFile(dataDir); err == nil {
+			c.Token, c.TokenFile = tok, server.ApprovalTokenFile(dataDir)
+		}
+	}
+	return c
+}
+
+// onThisMachine reports whether baseURL names a loopback host.
+func onThisMachine(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // serverError is an error answer of the server: its status and the error it
@@ -63,7 +92,8 @@ func (e *serverError) Error() string {
 	}
 	switch e.Err.Code {
 	case api.CodeUnauthorized:
-		msg += " (set APPROVAL_TOKEN to the server's token)"
+		msg += " (set APPROVAL_TOKEN to the server's token; on the server's machine, DATA_DIR to its data directory " +
+			"holding " + server.ApprovalTokenFileName + ")"
 	case api.CodeNotFound:
 		msg += " (check the id)"
 	}
@@ -92,8 +122,8 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_MCP_URL=%q: %w", c.BaseURL, err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // the server refuses other POSTs
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.Token != "" {

@@ -8,11 +8,16 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
 var update = flag.Bool("update", false, "rewrite the generated blocks of README.md and docs/*.md (make docs)")
@@ -53,37 +58,100 @@ func TestDocsAreGenerated(t *testing.T) {
 	}
 }
 
-// TestNoHandwrittenEnvTables fails when a variable appears in a markdown table
-// outside a generated block, where nothing would keep it true.
+// TestNoHandwrittenEnvTables checks the markdown tables with a default column
+// outside the generated blocks. A table whose rows are variables (the variable
+// in the first column) is a hand-written copy of the generated one and fails:
+// nothing would keep its defaults and meanings true. A table of something
+// else that quotes a variable's default (security.md's limits: limit, variable,
+// default, ...) must quote the default the struct tag gives.
 func TestNoHandwrittenEnvTables(t *testing.T) {
 	t.Parallel()
 	vars, err := documentedVars()
 	require.NoError(t, err)
-	known := map[string]bool{}
+	byName := map[string]server.EnvVar{}
 	for _, v := range vars {
-		known[v.Name] = true
+		byName[v.Name] = v
 	}
 	files, err := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
 	require.NoError(t, err)
 	files = append(files, filepath.Join("..", "..", "README.md"))
-	row := regexp.MustCompile("^\\|\\s*`([A-Z][A-Z0-9_]+)`\\s*\\|")
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		require.NoError(t, err)
 		inBlock := false
-		for i, line := range strings.Split(string(raw), "\n") {
+		varCol, defCol := -1, -1 // of the current table; -1: none
+		lines := strings.Split(string(raw), "\n")
+		for i, line := range lines {
 			switch {
 			case strings.HasPrefix(line, "<!-- BEGIN GENERATED "):
 				inBlock = true
 			case strings.HasPrefix(line, "<!-- END GENERATED "):
 				inBlock = false
-			case !inBlock:
-				if m := row.FindStringSubmatch(line); m != nil && known[m[1]] {
-					t.Errorf("%s:%d: hand-written table row for %s; link to the generated table instead", f, i+1, m[1])
+			case !strings.HasPrefix(line, "|"):
+				varCol, defCol = -1, -1
+			case strings.HasPrefix(line, "|---") && i > 0:
+				header := tableCells(lines[i-1])
+				varCol, defCol = slices.Index(header, "variable"), slices.Index(header, "default")
+			case inBlock || defCol < 0:
+			default:
+				cells := tableCells(line)
+				if first := strings.Trim(cells[0], "`"); byName[first].Name != "" {
+					t.Errorf("%s:%d: hand-written table row for %s; link to the generated table instead", f, i+1, first)
+					continue
+				}
+				if varCol < 0 || varCol >= len(cells) || defCol >= len(cells) {
+					continue
+				}
+				if v, ok := byName[strings.Trim(cells[varCol], "`")]; ok && !quotesDefault(cells[defCol], v) {
+					t.Errorf("%s:%d: %s's default is %q, not %q", f, i+1, v.Name, v.Default, cells[defCol])
 				}
 			}
 		}
 	}
+}
+
+// tableCells splits a markdown table row into its trimmed cells.
+func tableCells(line string) []string {
+	cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+	for i, c := range cells {
+		cells[i] = strings.TrimSpace(c)
+	}
+	return cells
+}
+
+// quotesDefault reports whether a table cell starts with v's default, in the
+// units people write: "30 s" or "30 min" for a duration, "1 MiB" for bytes,
+// "100/s" for a rate, the value itself otherwise.
+func quotesDefault(cell string, v server.EnvVar) bool {
+	cell = strings.ReplaceAll(strings.Trim(cell, "`"), ",", "")
+	m := regexp.MustCompile(`^(\d+(?:\.\d+)?)\s*(ms|s|min|m|h|KiB|MiB|GiB)?\b`).FindStringSubmatch(cell)
+	switch {
+	case v.Default == "":
+		return cell == "—" || cell == "-"
+	case m == nil:
+		return strings.HasPrefix(cell, v.Default)
+	case v.Kind == "duration":
+		want, err := time.ParseDuration(v.Default)
+		unit := map[string]string{"": "s", "min": "m"}[m[2]]
+		if unit == "" {
+			unit = m[2]
+		}
+		got, err2 := time.ParseDuration(m[1] + unit)
+		return err == nil && err2 == nil && got == want
+	case v.Kind == "integer" || v.Kind == "number":
+		want, err := strconv.ParseFloat(v.Default, 64)
+		got, err2 := strconv.ParseFloat(m[1], 64)
+		switch m[2] {
+		case "KiB":
+			got *= 1 << 10
+		case "MiB":
+			got *= 1 << 20
+		case "GiB":
+			got *= 1 << 30
+		}
+		return err == nil && err2 == nil && got == want
+	}
+	return strings.HasPrefix(cell, v.Default)
 }
 
 func TestHelpListsEveryVariableWithItsDefault(t *testing.T) {

@@ -17,10 +17,13 @@ Usage:
   webhook-mcp serve     serve HTTP on HTTP_ADDR: /api/webhook/{source}/{route}, /mcp, /sse, /api/status
   webhook-mcp stdio     serve MCP on stdin/stdout (Claude Desktop) and the same HTTP listener
   webhook-mcp approvals list|show|approve|reject
-                        review approval requests on a running server (WEBHOOK_MCP_URL, APPROVAL_TOKEN);
-                        see webhook-mcp approvals help
+                        review approval requests on a running server (WEBHOOK_MCP_URL, APPROVAL_TOKEN, or
+                        on the server's machine DATA_DIR's generated token); see webhook-mcp approvals help
   webhook-mcp deliveries list|show|retry
                         follow outbound deliveries and resend dead letters on a running server
+  webhook-mcp call <tool> [--arg key=value ...] [--json '{...}']
+                        call a tool on a running server over MCP and print its result as JSON;
+                        see webhook-mcp call help
   webhook-mcp version   print the version
   webhook-mcp help      print this help and every configuration variable with its default
 `
@@ -44,6 +47,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runApprovals(ctx, args[1:], environ, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
+	case "call":
+		return runCall(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "serve", "stdio":
 	default:
 		_, _ = io.WriteString(stderr, usage+"\nwebhook-mcp help also lists the configuration variables.\n")
