@@ -55,11 +55,12 @@ type Config struct {
 	ApprovalMaxPending  int           `env:"APPROVAL_MAX_PENDING" envDefault:"100" desc:"pending requests one requester principal may have, 0 (no cap) to 1000; beyond it send_webhook_response is a rate_limited tool error"`
 	ApprovalNotifyURL   string        `env:"APPROVAL_NOTIFY_URL" desc:"http or https URL that gets a short JSON POST (Slack-compatible text, link to the request) for every new pending request; failures are logged and never block"`
 
-	MakeComWebhookEndpoint string   `env:"MAKE_COM_WEBHOOK_ENDPOINT" group:"Outbound deliveries" desc:"default response_url of send_webhook_response (e.g. a Make custom webhook); unset, a call without response_url is refused"`
-	DeliveryRetrySchedule  string   `env:"DELIVERY_RETRY_SCHEDULE" envDefault:"0s,5s,30s,2m,10m,30m" desc:"delay before each delivery attempt, comma-separated, with full jitter and never shorter than the receiver's Retry-After; after the last one the delivery is failed"`
-	OutboundAllowHosts     []string `env:"OUTBOUND_ALLOW_HOSTS" envSeparator:"," desc:"host names or CIDR prefixes deliveries may reach although the SSRF guard would refuse them (private, loopback), comma-separated"`
-	OutboundAllowPrivate   bool     `env:"OUTBOUND_ALLOW_PRIVATE" envDefault:"false" desc:"true turns the SSRF guard's address checks off; only http and https stay enforced"`
-	OutboundProxy          string   `env:"OUTBOUND_PROXY" desc:"proxy URL for deliveries (the guard then checks the proxy's address); none is ever taken from HTTP_PROXY or HTTPS_PROXY"`
+	MakeComWebhookEndpoint string        `env:"MAKE_COM_WEBHOOK_ENDPOINT" group:"Outbound deliveries" desc:"default response_url of send_webhook_response (e.g. a Make custom webhook); unset, a call without response_url is refused"`
+	DeliveryRetrySchedule  string        `env:"DELIVERY_RETRY_SCHEDULE" envDefault:"0s,5s,30s,2m,10m,30m" desc:"delay before each delivery attempt, comma-separated, with full jitter and never shorter than the receiver's Retry-After; after the last one the delivery is failed"`
+	OutboundAllowHosts     []string      `env:"OUTBOUND_ALLOW_HOSTS" envSeparator:"," desc:"host names or CIDR prefixes deliveries may reach although the SSRF guard would refuse them (private, loopback), comma-separated"`
+	OutboundAllowPrivate   bool          `env:"OUTBOUND_ALLOW_PRIVATE" envDefault:"false" desc:"true turns the SSRF guard's address checks off; only http and https stay enforced"`
+	OutboundProxy          string        `env:"OUTBOUND_PROXY" desc:"proxy URL for deliveries (the guard then checks the proxy's address); none is ever taken from HTTP_PROXY or HTTPS_PROXY"`
+	DeliveryLease          time.Duration `env:"DELIVERY_LEASE" envDefault:"0s" desc:"how long a replica's claim on a delivery attempt lasts before another replica takes the attempt over; 0: 2×WEBHOOK_TIMEOUT_SECONDS+30s; else at least WEBHOOK_TIMEOUT_SECONDS+1s"`
 
 	DataDir        string        `env:"DATA_DIR" envDefault:"./data" group:"Storage" desc:"directory of webhook-mcp.db (with its -wal and -shm files), created if absent; use an absolute path when an MCP client starts the binary"`
 	DatabaseURL    string        `env:"DATABASE_URL" desc:"sqlite:///abs/path/file.db or sqlite://relative/file.db, or postgres://user:pass@host:5432/db for PostgreSQL (several replicas on one database; pgx URL parameters such as sslmode, pool_max_conns); overrides DATA_DIR"`
@@ -68,6 +69,14 @@ type Config struct {
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" group:"Logging" desc:"debug, info, warn or error (any case); the log is log/slog on stderr, never stdout"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text" desc:"text or json"`
 	Debug     bool   `env:"DEBUG" envDefault:"false" desc:"true forces the debug level and logs each webhook's body size, headers (only allowlisted values, the rest [redacted] as in the inbox) and response"`
+}
+
+// Lease is DELIVERY_LEASE, or its default from WEBHOOK_TIMEOUT_SECONDS.
+func (c Config) Lease() time.Duration {
+	if c.DeliveryLease > 0 {
+		return c.DeliveryLease
+	}
+	return 2*c.Timeout() + 30*time.Second
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -87,6 +96,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.DeliveryLease != 0 && c.DeliveryLease < c.Timeout()+time.Second:
+		return fmt.Errorf("DELIVERY_LEASE=%s: want 0 (the default) or at least WEBHOOK_TIMEOUT_SECONDS+1s, "+
+			"so that a live attempt never outlasts its claim", c.DeliveryLease)
 	case c.HTTPReadTimeout < 0 || c.HTTPWriteTimeout < 0 || c.HTTPIdleTimeout < 0 || c.MCPSessionIdleTimeout < 0:
 		return fmt.Errorf("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT and MCP_SESSION_IDLE_TIMEOUT must not be negative")
 	case c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 || c.MCPMaxSessions < 0 || c.AuthFailuresPerMinute < 0:

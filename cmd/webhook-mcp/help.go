@@ -12,7 +12,7 @@ import (
 // cliEnv is the environment of the subcommands that talk to a running server
 // (approvals, deliveries). Like server.Config, its tags document it.
 type cliEnv struct {
-	ServerURL string `env:"WEBHOOK_MCP_URL" envDefault:"http://127.0.0.1:8000" group:"CLI subcommands (approvals, deliveries)" desc:"the running server the approvals, deliveries and call subcommands talk to (call, when unset: http://HTTP_ADDR)"`
+	ServerURL string `env:"WEBHOOK_MCP_URL" group:"CLI subcommands (approvals, deliveries, graph, call)" desc:"the running server the CLI subcommands talk to; unset: http://HTTP_ADDR (so http://127.0.0.1:8000 by default)"`
 	Token     string `env:"APPROVAL_TOKEN" desc:"bearer token the CLI sends: the server's APPROVAL_TOKEN; unset, a CLI talking to a loopback URL reads the token the server generated into DATA_DIR"`
 	DataDir   string `env:"DATA_DIR" envDefault:"./data" desc:"where the CLI finds that generated token (the server's DATA_DIR)"`
 }

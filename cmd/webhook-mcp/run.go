@@ -21,6 +21,10 @@ Usage:
                         on the server's machine DATA_DIR's generated token); see webhook-mcp approvals help
   webhook-mcp deliveries list|show|retry
                         follow outbound deliveries and resend dead letters on a running server
+  webhook-mcp migrate-store --from sqlite://… --to postgres://…
+                        copy a SQLite store into an empty PostgreSQL database
+  webhook-mcp graph export|import
+                        a client's knowledge graph as the MCP memory server's JSONL file, and back
   webhook-mcp call <tool> [--arg key=value ...] [--json '{...}']
                         call a tool on a running server over MCP and print its result as JSON;
                         see webhook-mcp call help
@@ -47,6 +51,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runApprovals(ctx, args[1:], environ, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
+	case "migrate-store":
+		return runMigrateStore(ctx, args[1:], stdout, stderr)
+	case "graph":
+		return runGraph(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "call":
 		return runCall(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "serve", "stdio":
