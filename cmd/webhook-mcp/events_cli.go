@@ -12,8 +12,22 @@ import (
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/api"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
+
+// inboxEntry is the part of an inbox entry (GET /api/events, /api/events/{id})
+// that the events subcommands print.
+type inboxEntry struct {
+	ID           string    `json:"webhook_id"`
+	Kind         string    `json:"kind"`
+	Route        string    `json:"route"`
+	ClientID     string    `json:"client_id"`
+	ReceivedAt   time.Time `json:"received_at"`
+	State        string    `json:"state"`
+	ErrorCode    string    `json:"error_code"`
+	ErrorMessage string    `json:"error_message"`
+	DurationMS   float64   `json:"duration_ms"`
+	ReplayOf     string    `json:"replay_of"`
+}
 
 const eventsUsage = `Usage:
   webhook-mcp events list [--kind webhook|tool|all] [--state S] [--client-id C] [--limit N] [--json]
@@ -72,7 +86,7 @@ func runEvents(ctx context.Context, args, environ []string, stdout, stderr io.Wr
 
 func eventsList(ctx context.Context, c *apiClient, q url.Values, asJSON bool, stdout io.Writer) error {
 	var list struct {
-		Events []webhook.InboxEvent `json:"events"`
+		Events []json.RawMessage `json:"events"`
 	}
 	if err := c.do(ctx, http.MethodGet, "/api/events", q, nil, &list); err != nil {
 		return err
@@ -86,7 +100,11 @@ func eventsList(ctx context.Context, c *apiClient, q url.Values, asJSON bool, st
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tRECEIVED\tKIND\tSTATE\tERROR\tCLIENT\tROUTE\tREPLAY OF")
-	for _, e := range list.Events {
+	for _, raw := range list.Events {
+		var e inboxEntry
+		if err := json.Unmarshal(raw, &e); err != nil {
+			return fmt.Errorf("decode event: %w", err)
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.ReceivedAt.Format(time.RFC3339), e.Kind, e.State,
 			orDash(e.ErrorCode), orDash(e.ClientID), e.Route, orDash(e.ReplayOf))
 	}
@@ -96,7 +114,7 @@ func eventsList(ctx context.Context, c *apiClient, q url.Values, asJSON bool, st
 // printEvent prints one entry of GET /api/events/{id} and its raw body.
 func printEvent(w io.Writer, raw []byte) error {
 	var e struct {
-		webhook.InboxEvent
+		inboxEntry
 		Body json.RawMessage `json:"body"`
 	}
 	if err := json.Unmarshal(raw, &e); err != nil {
