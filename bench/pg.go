@@ -53,6 +53,10 @@ func runPostgres(ctx context.Context, cfg config, bin, tmp, secret string, paylo
 		return nil
 	}
 	rep.Postgres = &pgSummary{}
+	began := time.Now()
+	defer func() {
+		fmt.Fprintf(os.Stderr, "PostgreSQL rows took %s\n", time.Since(began).Round(100*time.Millisecond))
+	}()
 	for _, pl := range payloads {
 		if pl.name != "seed" {
 			continue
@@ -213,7 +217,8 @@ func (r *report) printPG(w io.Writer) {
 		fmt.Fprintf(w, "\nPostgreSQL rows skipped: %s\n", r.Postgres.Skipped)
 		return
 	}
-	fmt.Fprintln(w, "\nPostgreSQL (issue 13; informational, no target): signed seed webhook, closed loop, ratio = PostgreSQL / SQLite webhook-mcp in this run:")
+	fmt.Fprintln(w, "\nPostgreSQL (issue 13; informational, no target): signed seed webhook, closed loop, ratio = PostgreSQL / SQLite webhook-mcp in this run;")
+	fmt.Fprintln(w, "PostgreSQL runs on the same cores, its CPU counted under 'other':")
 	for _, row := range r.Postgres.Rows {
 		fmt.Fprintln(w, row.Text)
 	}
