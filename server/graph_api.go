@@ -24,22 +24,28 @@ func (s *Server) addGraphResource() {
 	tmpl := mcp.NewResourceTemplate(graphResourceTemplate, "Client knowledge graph",
 		mcp.WithTemplateDescription("The merged knowledge graph of one client: every node and relationship seen in its webhooks."),
 		mcp.WithTemplateMIMEType("application/json"))
-	s.mcp.AddResourceTemplate(tmpl, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-		clientID, ok := strings.CutPrefix(req.Params.URI, "kg://clients/")
-		if !ok || clientID == "" || strings.Contains(clientID, "/") {
-			return nil, mcpserver.ErrResourceNotFound
-		}
-		g, err := s.deps.Store.ClientGraph(ctx, graph.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
-		if err != nil {
-			s.log.ErrorContext(ctx, "read client graph resource", "client_id", clientID, "err", err)
-			return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
-		}
-		b, err := json.Marshal(g)
-		if err != nil {
-			return nil, err
-		}
-		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
-	})
+	s.mcp.AddResourceTemplate(tmpl, s.readClientGraph)
+}
+
+// validClientID reports whether a client id can be named in a kg:// URI.
+func validClientID(id string) bool { return id != "" && !strings.Contains(id, "/") }
+
+// readClientGraph reads kg://clients/{client_id}.
+func (s *Server) readClientGraph(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	clientID, ok := strings.CutPrefix(req.Params.URI, clientURIPrefix)
+	if !ok || !validClientID(clientID) {
+		return nil, mcpserver.ErrResourceNotFound
+	}
+	g, err := s.deps.Store.ClientGraph(ctx, graph.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
+	if err != nil {
+		s.log.ErrorContext(ctx, "read client graph resource", "client_id", clientID, "err", err)
+		return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
+	}
+	b, err := json.Marshal(g)
+	if err != nil {
+		return nil, err
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
 }
 
 // handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid][&node_types=a,b][&limit=n].

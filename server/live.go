@@ -1,0 +1,163 @@
+package server
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/live"
+	"github.com/webhook-mcp/webhook-mcp/tools"
+	"github.com/webhook-mcp/webhook-mcp/webhook"
+)
+
+// Resource URIs that change as webhooks and decisions come in.
+const (
+	clientURIPrefix   = "kg://clients/"
+	approvalURIPrefix = "approvals://"
+	recentEventsURI   = "events://recent"
+)
+
+// maxListedClients bounds the kg:// resources listed by resources/list (the
+// first ones the store lists at start, then new ones as they appear); the
+// template and completion reach every client, and subscriptions work for all.
+const maxListedClients = 1000
+
+// liveState pushes changes to MCP sessions: the registry's and the approval
+// service's observers publish to the notifier (never blocking a webhook), and
+// its goroutine tells the subscribed sessions (deliverChanges).
+type liveState struct {
+	notifier *live.Notifier
+	subs     *subscriptions
+	feed     live.Feed // changes committed by other replicas; nil: none
+
+	mu    sync.Mutex
+	known map[string]bool // clients listed as resources
+}
+
+// initLive creates the notifier and the subscription registry; the hooks it
+// returns track subscriptions for newMCPServer.
+func (s *Server) initLive() *mcpserver.Hooks {
+	s.live = &liveState{subs: newSubscriptions(), feed: s.deps.Changes, known: map[string]bool{}}
+	s.live.notifier = live.NewNotifier(live.Config{Deliver: s.deliverChanges})
+	return s.live.subs.hooks()
+}
+
+// liveOptions declares what live.go, prompts.go and completions.go serve:
+// prompts, completions, and the hooks that track subscriptions.
+func (s *Server) liveOptions(hooks *mcpserver.Hooks) []mcpserver.ServerOption {
+	return []mcpserver.ServerOption{
+		mcpserver.WithHooks(hooks),
+		mcpserver.WithPromptCapabilities(false),
+		mcpserver.WithCompletions(),
+		mcpserver.WithResourceCompletionProvider(completer{s}),
+		mcpserver.WithPromptCompletionProvider(completer{s}),
+	}
+}
+
+// startLive lists the clients the store knows as resources, then delivers
+// changes until ctx ends, with those of other replicas when a feed is set.
+func (s *Server) startLive(ctx context.Context) {
+	ids, err := s.deps.Store.ClientIDs(ctx, "", maxListedClients)
+	if err != nil {
+		s.log.Error("list known clients as resources", "err", err)
+	}
+	s.addClientResources(ids)
+	s.bgDone.Add(1)
+	go func() { defer s.bgDone.Done(); s.live.notifier.Run(ctx) }()
+	if s.live.feed != nil {
+		s.bgDone.Add(1)
+		go func() { defer s.bgDone.Done(); s.runFeed(ctx) }()
+	}
+}
+
+// runFeed publishes the changes of other replicas, starting the feed again a
+// second after it fails.
+func (s *Server) runFeed(ctx context.Context) {
+	for {
+		err := s.live.feed.Run(ctx, s.live.notifier.Publish)
+		if ctx.Err() != nil {
+			return
+		}
+		s.log.Warn("change feed of other replicas stopped; restarting", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// onCommitted is the registry's observer: a recorded webhook changes
+// events://recent, a merged graph its client's resource.
+func (s *Server) onCommitted(c tools.Committed) {
+	if c.Kind == webhook.KindWebhook {
+		s.live.notifier.Publish(live.Change{Kind: live.KindEvents})
+	}
+	if c.GraphClientID != "" {
+		s.live.notifier.Publish(live.Change{Kind: live.KindClient, ID: c.GraphClientID})
+	}
+}
+
+// onApprovalChange is the approval service's observer.
+func (s *Server) onApprovalChange(r approval.Request) {
+	s.live.notifier.Publish(live.Change{Kind: live.KindApproval, ID: r.ID})
+}
+
+// deliverChanges runs on the notifier's goroutine: clients seen for the first
+// time become resources (one notifications/resources/list_changed for the
+// batch), then every session subscribed to a changed resource gets
+// notifications/resources/updated, in the order the changes were published.
+func (s *Server) deliverChanges(changes []live.Change) {
+	var fresh []string
+	s.live.mu.Lock()
+	for _, c := range changes {
+		if c.Kind == live.KindClient && !s.live.known[c.ID] {
+			fresh = append(fresh, c.ID)
+		}
+	}
+	s.live.mu.Unlock()
+	s.addClientResources(fresh)
+	for _, c := range changes {
+		if uri := uriOf(c); uri != "" {
+			s.live.subs.notify(uri)
+		}
+	}
+}
+
+// uriOf is the resource a change is about.
+func uriOf(c live.Change) string {
+	switch c.Kind {
+	case live.KindClient:
+		return clientURIPrefix + c.ID
+	case live.KindApproval:
+		return approvalURIPrefix + c.ID
+	case live.KindEvents:
+		return recentEventsURI
+	}
+	return ""
+}
+
+// addClientResources lists the clients not listed yet as resources; mcp-go
+// then sends notifications/resources/list_changed to every session that
+// accepts it.
+func (s *Server) addClientResources(ids []string) {
+	s.live.mu.Lock()
+	var add []mcpserver.ServerResource
+	for _, id := range ids {
+		if s.live.known[id] || !validClientID(id) || len(s.live.known) >= maxListedClients {
+			continue
+		}
+		s.live.known[id] = true
+		add = append(add, mcpserver.ServerResource{Resource: mcp.NewResource(clientURIPrefix+id, id+" knowledge graph",
+			mcp.WithResourceDescription("The merged knowledge graph of client "+id+"; subscribe to hear of each webhook that changes it."),
+			mcp.WithMIMEType("application/json")), Handler: s.readClientGraph})
+	}
+	s.live.mu.Unlock()
+	if len(add) > 0 {
+		s.mcp.AddResources(add...)
+	}
+}
