@@ -69,7 +69,7 @@ type liveClient struct {
 var liveTransports = []struct {
 	name    string
 	connect func(t *testing.T, e *testEnv) *client.Client
-}{
+}{ // each name ends in the protocol version its client asks for
 	{"in-process-2026-07-28", func(t *testing.T, e *testEnv) *client.Client {
 		tr := transport.NewInProcessTransport(e.srv.MCPServer())
 		return client.NewClient(tr, client.WithProtocolVersion(mcp.ProtocolVersion20260728))
@@ -89,18 +89,27 @@ var liveTransports = []struct {
 		require.NoError(t, err)
 		return client.NewClient(tr, client.WithProtocolVersion(mcp.ProtocolVersion20251125))
 	}},
-	{"sse", func(t *testing.T, e *testEnv) *client.Client {
-		c, err := client.NewSSEMCPClient(e.http.URL + "/sse")
+	{"sse-2026-07-28", func(t *testing.T, e *testEnv) *client.Client {
+		tr, err := transport.NewSSE(e.http.URL + "/sse")
 		require.NoError(t, err)
-		return c
+		return client.NewClient(tr, client.WithProtocolVersion(mcp.ProtocolVersion20260728))
+	}},
+	{"sse-2025-11-25", func(t *testing.T, e *testEnv) *client.Client {
+		tr, err := transport.NewSSE(e.http.URL + "/sse")
+		require.NoError(t, err)
+		return client.NewClient(tr, client.WithProtocolVersion(mcp.ProtocolVersion20251125))
 	}},
 }
 
-func newLiveClient(t *testing.T, c *client.Client) *liveClient {
+// newLiveClient initialises c and checks that it speaks version (empty: any).
+func newLiveClient(t *testing.T, c *client.Client, version string) *liveClient {
 	t.Helper()
 	lc := &liveClient{c: c, notes: &notes{}}
 	c.OnNotification(lc.notes.add)
 	res := initialize(t, c)
+	if version != "" {
+		require.Equal(t, version, res.ProtocolVersion)
+	}
 	lc.modern = mcp.IsModernProtocol(res.ProtocolVersion)
 	t.Cleanup(func() {
 		if lc.stop != nil {
@@ -132,7 +141,9 @@ func (lc *liveClient) subscribe(t *testing.T, uris ...string) {
 	lc.uris = append(lc.uris, uris...)
 	acks := lc.notes.count(mcp.MethodNotificationSubscriptionsAcknowledged)
 	stop, err := lc.c.ListenAsync(context.Background(), mcp.SubscriptionFilter{ResourcesListChanged: true,
-		ResourceSubscriptions: append([]string(nil), lc.uris...)}, func(err error) { t.Errorf("listen: %v", err) })
+		// The stream's end is seen in the acknowledgement (or its absence)
+		// and in the registry; closing the client ends it with an error.
+		ResourceSubscriptions: append([]string(nil), lc.uris...)}, nil)
 	require.NoError(t, err)
 	lc.stop = stop
 	require.Eventually(t, func() bool { return lc.notes.count(mcp.MethodNotificationSubscriptionsAcknowledged) > acks },
@@ -146,6 +157,9 @@ func (lc *liveClient) waitUpdated(t *testing.T, n int) []string {
 		"wanted %d resources/updated, got %v", n, lc.notes.updated())
 	return lc.notes.updated()
 }
+
+// versionOf is the protocol version at the end of a transport's name.
+func versionOf(name string) string { return name[len(name)-len("2025-11-25"):] }
 
 // postTask posts a signed-off (unsigned source) webhook with one task for client.
 func postTask(t *testing.T, e *testEnv, clientID, taskID, name string) {
@@ -171,7 +185,7 @@ func TestResourceUpdatesOnEveryTransport(t *testing.T) {
 			cfg.ApprovalToken = "approval-test-token"
 			e := newTestEnv(t, cfg)
 			rcv, _ := newReceiver(t)
-			lc := newLiveClient(t, tc.connect(t, e))
+			lc := newLiveClient(t, tc.connect(t, e), versionOf(tc.name))
 			acme := clientURIPrefix + "acme-corp"
 
 			lc.subscribe(t, acme)
