@@ -17,18 +17,20 @@ import (
 
 // config is the suite's command line.
 type config struct {
-	Bin         string        `json:"binary"`
-	TestData    string        `json:"-"`
-	Out         string        `json:"-"`
-	Closed      time.Duration `json:"closed_phase"`
-	Open        time.Duration `json:"open_phase"`
-	Warmup      time.Duration `json:"warmup"`
-	Conns       int           `json:"closed_concurrency"`
-	OpenWorkers int           `json:"open_max_in_flight"`
-	Rates       []int         `json:"open_rates"`       // of the signed seed webhook
-	OtherRates  []int         `json:"other_open_rates"` // of every other scenario
-	Sessions    int           `json:"mcp_sessions"`
-	Micro       bool          `json:"-"`
+	Bin          string        `json:"binary"`
+	TestData     string        `json:"-"`
+	Out          string        `json:"-"`
+	Closed       time.Duration `json:"closed_phase"`
+	Open         time.Duration `json:"open_phase"`
+	Warmup       time.Duration `json:"warmup"`
+	Conns        int           `json:"closed_concurrency"`
+	OpenWorkers  int           `json:"open_max_in_flight"`
+	Rates        []int         `json:"open_rates"`       // of the signed seed webhook
+	OtherRates   []int         `json:"other_open_rates"` // of every other scenario
+	Sessions     int           `json:"mcp_sessions"`
+	LiveRate     int           `json:"live_rate"`     // webhooks/s for one client in the live-updates comparison; 0: skipped
+	LiveSessions int           `json:"live_sessions"` // MCP sessions subscribed to that client
+	Micro        bool          `json:"-"`
 }
 
 func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
@@ -45,6 +47,8 @@ func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
 	rates := fs.String("rates", "500,2000,5000", "open-loop rates of the signed seed webhook, requests per second (the target is at 2000)")
 	otherRates := fs.String("other-rates", "500", "open-loop rates of the other scenarios: ClickUp webhook, MCP tools (empty: closed loop only)")
 	fs.IntVar(&c.Sessions, "sessions", 16, "MCP sessions the requests are spread over")
+	fs.IntVar(&c.LiveRate, "live-rate", 1000, "webhooks/s for one client, with and without subscribed sessions (0: skip)")
+	fs.IntVar(&c.LiveSessions, "live-sessions", 16, "MCP sessions subscribed to that client's graph")
 	fs.BoolVar(&c.Micro, "micro", true, "also run the extraction micro-benchmark (go test) for its target")
 	err := fs.Parse(args)
 	if err != nil {
@@ -144,6 +148,10 @@ func runSuite(ctx context.Context, args []string) error {
 		{"baseline-mcp", "baseline", "mcp", []string{self, "baseline-mcp"}, ""},
 		{"webhook-mcp (mcp)", "webhook-mcp", "mcp", []string{bin, "serve"}, filepath.Join(tmp, "data-mcp")},
 	}
+	if cfg.LiveRate > 0 && cfg.LiveSessions > 0 {
+		servers = append(servers, serverSpec{"webhook-mcp (live)", "webhook-mcp", "live", []string{bin, "serve"},
+			filepath.Join(tmp, "data-live")})
+	}
 	var seq atomic.Int64
 	for i, sv := range servers {
 		addr, err := freeAddr()
@@ -175,6 +183,8 @@ func runSuite(ctx context.Context, args []string) error {
 					break
 				}
 			}
+		} else if sv.suite == "live" {
+			err = runLive(ctx, cfg, p, sv, client, payloads[0], secret, rep, &seq)
 		} else {
 			err = runMCP(ctx, cfg, p, sv, client, payloads, rep, &seq)
 		}
@@ -259,22 +269,7 @@ func runGroup(ctx context.Context, cfg config, p *proc, sv serverSpec, tool, pay
 	_ = closedLoop(ctx, r, seq, cfg.Conns, cfg.Warmup)
 	var out []phase
 	measure := func(mode string, conc, rate int, dur time.Duration, run func() sample) {
-		time.Sleep(200 * time.Millisecond)
-		p.resetPeak()
-		srv0, gen0, all0 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
-		s := run()
-		srv1, gen1, all1 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
-		hwm := p.status("VmHWM")
-		p.peakKiB = max(p.peakKiB, hwm)
-		ph := newPhase(sv.suite, sv.target, p.name, payloadName, mode, conc, rate, dur, s, hwm)
-		ph.Tool = tool
-		ph.ServerCores = round2((srv1 - srv0) / s.elapsed.Seconds())
-		ph.GeneratorCores = round2((gen1 - gen0) / s.elapsed.Seconds())
-		ph.OtherCores = round2(max(0, (all1-all0)-(srv1-srv0)-(gen1-gen0)) / s.elapsed.Seconds())
-		fmt.Fprintf(os.Stderr, "  %-8s %-20s %-7s %5s rps: %8.0f rps  p50 %7.2f ms  p99 %8.2f ms  errors %d  peak RSS %.1f MiB  cores server %.2f gen %.2f other %.2f\n",
-			sv.suite, scenarioLabel(ph), mode, rateLabel(rate), ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors+ph.Missed, mib(hwm),
-			ph.ServerCores, ph.GeneratorCores, ph.OtherCores)
-		out = append(out, ph)
+		out = append(out, measurePhase(p, sv, tool, payloadName, mode, conc, rate, dur, run))
 	}
 	measure("closed", cfg.Conns, 0, cfg.Closed, func() sample { return closedLoop(ctx, r, seq, cfg.Conns, cfg.Closed) })
 	for _, rate := range rates {
@@ -286,6 +281,29 @@ func runGroup(ctx context.Context, cfg config, p *proc, sv serverSpec, tool, pay
 		})
 	}
 	return out
+}
+
+// measurePhase runs one phase after a short pause and measures it: the
+// generator's sample, the peak RSS, and the CPU of the server, the generator
+// and the rest of the machine.
+func measurePhase(p *proc, sv serverSpec, tool, payloadName, mode string, conc, rate int, dur time.Duration,
+	run func() sample) phase {
+	time.Sleep(200 * time.Millisecond)
+	p.resetPeak()
+	srv0, gen0, all0 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
+	s := run()
+	srv1, gen1, all1 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
+	hwm := p.status("VmHWM")
+	p.peakKiB = max(p.peakKiB, hwm)
+	ph := newPhase(sv.suite, sv.target, p.name, payloadName, mode, conc, rate, dur, s, hwm)
+	ph.Tool = tool
+	ph.ServerCores = round2((srv1 - srv0) / s.elapsed.Seconds())
+	ph.GeneratorCores = round2((gen1 - gen0) / s.elapsed.Seconds())
+	ph.OtherCores = round2(max(0, (all1-all0)-(srv1-srv0)-(gen1-gen0)) / s.elapsed.Seconds())
+	fmt.Fprintf(os.Stderr, "  %-8s %-20s %-7s %5s rps: %8.0f rps  p50 %7.2f ms  p99 %8.2f ms  errors %d  peak RSS %.1f MiB  cores server %.2f gen %.2f other %.2f\n",
+		sv.suite, scenarioLabel(ph), mode, rateLabel(rate), ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors+ph.Missed, mib(hwm),
+		ph.ServerCores, ph.GeneratorCores, ph.OtherCores)
+	return ph
 }
 
 func rateLabel(rate int) string {
