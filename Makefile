@@ -77,7 +77,7 @@ inspector-check: build
 	./scripts/inspector-check.sh
 
 bench-micro:
-	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/
+	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/ ./live/
 
 clean:
 	rm -rf bin data

@@ -30,6 +30,7 @@ type config struct {
 	Sessions     int           `json:"mcp_sessions"`
 	LiveRate     int           `json:"live_rate"`     // webhooks/s for one client in the live-updates comparison; 0: skipped
 	LiveSessions int           `json:"live_sessions"` // MCP sessions subscribed to that client
+	LivePhase    time.Duration `json:"live_phase"`    // each of its alternating phases
 	Micro        bool          `json:"-"`
 }
 
@@ -49,6 +50,7 @@ func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
 	fs.IntVar(&c.Sessions, "sessions", 16, "MCP sessions the requests are spread over")
 	fs.IntVar(&c.LiveRate, "live-rate", 1000, "webhooks/s for one client, with and without subscribed sessions (0: skip)")
 	fs.IntVar(&c.LiveSessions, "live-sessions", 16, "MCP sessions subscribed to that client's graph")
+	fs.DurationVar(&c.LivePhase, "live-phase", 2*time.Second, "duration of each of the 6 alternating live phases")
 	fs.BoolVar(&c.Micro, "micro", true, "also run the extraction micro-benchmark (go test) for its target")
 	err := fs.Parse(args)
 	if err != nil {
