@@ -18,8 +18,9 @@ import (
 //   - subscriptions/listen subscribes its session to the URIs of its filter for
 //     as long as the listen request runs (its context ends with the stream).
 type subscriptions struct {
-	mu    sync.Mutex
-	byURI map[string]map[mcpserver.ClientSession]*holds
+	mu        sync.Mutex
+	byURI     map[string]map[mcpserver.ClientSession]*holds
+	bySession map[mcpserver.ClientSession]int // how many URIs each session holds
 
 	sent, dropped atomic.Int64 // notifications queued to sessions, or dropped on a full queue
 }
@@ -30,8 +31,13 @@ type holds struct {
 	listens int  // subscriptions/listen streams naming the URI
 }
 
+// maxURIsPerSession bounds what one session can make the registry hold;
+// subscriptions beyond it are ignored (mcp-go acknowledges them regardless).
+const maxURIsPerSession = 1000
+
 func newSubscriptions() *subscriptions {
-	return &subscriptions{byURI: map[string]map[mcpserver.ClientSession]*holds{}}
+	return &subscriptions{byURI: map[string]map[mcpserver.ClientSession]*holds{},
+		bySession: map[mcpserver.ClientSession]int{}}
 }
 
 // hooks are the mcp-go hooks that keep the registry.
@@ -79,12 +85,20 @@ func (r *subscriptions) change(sess mcpserver.ClientSession, uri string, f func(
 	}
 	h := sessions[sess]
 	if h == nil {
-		h = &holds{}
-		sessions[sess] = h
+		h = &holds{} // beyond the session's bound, held nowhere
+		if r.bySession[sess] < maxURIsPerSession {
+			sessions[sess] = h
+			r.bySession[sess]++
+		}
 	}
 	f(h)
 	if !h.legacy && h.listens <= 0 {
-		delete(sessions, sess)
+		if _, held := sessions[sess]; held {
+			delete(sessions, sess)
+			if r.bySession[sess]--; r.bySession[sess] <= 0 {
+				delete(r.bySession, sess)
+			}
+		}
 	}
 	if len(sessions) == 0 {
 		delete(r.byURI, uri)
@@ -95,6 +109,7 @@ func (r *subscriptions) change(sess mcpserver.ClientSession, uri string, f func(
 func (r *subscriptions) drop(sess mcpserver.ClientSession) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	delete(r.bySession, sess)
 	for uri, sessions := range r.byURI {
 		delete(sessions, sess)
 		if len(sessions) == 0 {

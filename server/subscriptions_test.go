@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -126,4 +127,28 @@ func TestChangesOfOtherReplicasReachSubscribers(t *testing.T) {
 	assert.Equal(t, []string{uri}, lc.waitUpdated(t, 1))
 	require.Eventually(t, func() bool { return lc.notes.count(mcp.MethodNotificationResourcesListChanged) > 0 },
 		5*time.Second, 5*time.Millisecond)
+}
+
+// TestSubscriptionsPerSessionAreBounded: one session cannot make the registry
+// hold more than maxURIsPerSession URIs; releasing one makes room again.
+func TestSubscriptionsPerSessionAreBounded(t *testing.T) {
+	t.Parallel()
+	r := newSubscriptions()
+	sess, other := stuckSession{ch: make(chan mcp.JSONRPCNotification)}, &stuckSession{}
+	legacy := func(h *holds) { h.legacy = true }
+	for i := range maxURIsPerSession + 5 {
+		r.change(sess, fmt.Sprintf("kg://clients/c%d", i), legacy)
+	}
+	assert.Equal(t, maxURIsPerSession, r.bySession[sess])
+	assert.Equal(t, 1, r.count("kg://clients/c0"))
+	assert.Zero(t, r.count(fmt.Sprintf("kg://clients/c%d", maxURIsPerSession)), "beyond the bound")
+	r.change(other, fmt.Sprintf("kg://clients/c%d", maxURIsPerSession), legacy)
+	assert.Equal(t, 1, r.count(fmt.Sprintf("kg://clients/c%d", maxURIsPerSession)), "other sessions are not bounded by it")
+
+	r.change(sess, "kg://clients/c0", func(h *holds) { h.legacy = false })
+	r.change(sess, "kg://clients/extra", legacy)
+	assert.Equal(t, 1, r.count("kg://clients/extra"), "an unsubscription makes room")
+	r.drop(sess)
+	assert.Zero(t, r.bySession[sess])
+	assert.Zero(t, r.count("kg://clients/extra"))
 }
