@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint deadcode fmt bench bench-profile bench-micro clean fuzz conformance inspector-check
+.PHONY: build run stdio test test-short lint deadcode fmt bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools
 
 # Linters, pinned: installed with go install on first use into bin/tools/<version>/.
 STATICCHECK_VERSION := v0.8.2
@@ -75,6 +75,12 @@ conformance: build
 
 inspector-check: build
 	./scripts/inspector-check.sh
+
+# Node 22 with the MCP test tools, mermaid and jsdom in .tools/: the Go test of
+# the Mermaid output (graph/mermaid_test.go) parses it with mermaid when they are
+# there, and fails without them under CI=true.
+node-tools:
+	bash -c '. scripts/node-tools.sh'
 
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/ ./live/

@@ -79,15 +79,21 @@ type ClientGraph struct {
 	ClientID      string               `json:"client_id"`
 	Nodes         []StoredNode         `json:"nodes"`
 	Relationships []StoredRelationship `json:"relationships"`
-	NodeCount     int                  `json:"node_count" jsonschema:"total nodes of the client, before any limit"`
-	Truncated     bool                 `json:"truncated" jsonschema:"true when limit cut the node list"`
+	NodeCount     int                  `json:"node_count" jsonschema:"nodes of the client (of node_types, when given) in all pages together"`
+	Truncated     bool                 `json:"truncated" jsonschema:"true when more nodes follow this page; next_cursor reads them"`
+	NextCursor    string               `json:"next_cursor,omitempty" jsonschema:"pass as cursor to read the next page; absent on the last page"`
 }
 
-// GraphQuery selects part of a client's merged graph.
+// GraphQuery selects one page of a client's merged graph: its nodes in node id
+// order after After, at most Limit of them, and the relationships whose later
+// endpoint (in node id order) is on the page, so that the pages of a graph
+// hold each node and each relationship exactly once, and every relationship
+// arrives with or after both of its endpoints.
 type GraphQuery struct {
 	ClientID  string
 	NodeTypes []string // empty: all types
-	Limit     int      // <= 0: no limit
+	Limit     int      // <= 0: no limit (the rest of the graph in one page)
+	After     string   // a node id, from DecodeCursor; empty: from the first node
 }
 
 // SearchQuery is a case-insensitive search over node labels and property values.

@@ -16,7 +16,7 @@ type App struct {
 	Config Config
 	Logger *slog.Logger
 	Server *Server
-	store  *store.SQLite
+	store  store.Store
 }
 
 // Assemble is the one composition of the program: configuration from environ,

@@ -62,8 +62,8 @@ func pageQuery(r *http.Request, f *approval.Filter) error {
 	q := r.URL.Query()
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 500 {
-			return webhook.InvalidArgument("limit", "limit must be a whole number from 1 to 500")
+		if err != nil || n < 0 || n > 500 { // 0: the default, as for every limit
+			return webhook.InvalidArgument("limit", "limit must be a whole number from 0 (the default, 50) to 500")
 		}
 		f.Limit = n
 	}

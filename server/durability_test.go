@@ -33,7 +33,7 @@ func startInstance(t *testing.T, dir string, cfg Config, clock *testkit.Clock, r
 	if clock != nil {
 		now = clock.Now
 	}
-	st, err := store.Open(context.Background(), store.Options{DataDir: dir, Logger: logger, Now: now})
+	st, err := store.OpenSQLite(context.Background(), store.Options{DataDir: dir, Logger: logger, Now: now})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test", Now: now})
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -16,29 +17,38 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// graphResourceTemplate is the MCP resource template of a client's merged graph.
-const graphResourceTemplate = "kg://clients/{client_id}"
+// graphResourceTemplate is the MCP resource template of a client's merged
+// graph: a page of tools.DefaultGraphLimit nodes unless limit says otherwise
+// (0: the default too; 1 to tools.MaxGraphLimit), the next page by the
+// cursor the previous one gave as next_cursor.
+const graphResourceTemplate = "kg://clients/{client_id}{?cursor,limit}"
 
-// addGraphResource registers kg://clients/{client_id} on the MCP server.
+// graphResourcePrefix is what every kg:// client graph URI starts with.
+const graphResourcePrefix = "kg://clients/"
+
+// addGraphResource registers kg://clients/{client_id}{?cursor,limit} on the MCP server.
 func (s *Server) addGraphResource() {
 	tmpl := mcp.NewResourceTemplate(graphResourceTemplate, "Client knowledge graph",
-		mcp.WithTemplateDescription("The merged knowledge graph of one client: every node and relationship seen in its webhooks."),
+		mcp.WithTemplateDescription("The merged knowledge graph of one client: every node and relationship seen in its "+
+			"webhooks, in pages of 200 nodes (limit: 1-1000). When next_cursor is set, read "+
+			"kg://clients/{client_id}?cursor={next_cursor} for the next page."),
 		mcp.WithTemplateMIMEType("application/json"))
 	s.mcp.AddResourceTemplate(tmpl, s.readClientGraph)
 }
 
-// validClientID reports whether a client id can be named in a kg:// URI.
-func validClientID(id string) bool { return id != "" && !strings.Contains(id, "/") }
-
-// readClientGraph reads kg://clients/{client_id}.
+// readClientGraph reads kg://clients/{client_id}{?cursor,limit}: for the
+// template and for the clients listed as resources (live.go).
 func (s *Server) readClientGraph(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-	clientID, ok := strings.CutPrefix(req.Params.URI, clientURIPrefix)
-	if !ok || !validClientID(clientID) {
-		return nil, mcpserver.ErrResourceNotFound
+	q, err := graphResourceQuery(req.Params.URI)
+	if errors.Is(err, mcpserver.ErrResourceNotFound) {
+		return nil, err
 	}
-	g, err := s.deps.Store.ClientGraph(ctx, graph.GraphQuery{ClientID: clientID, Limit: tools.DefaultGraphLimit})
 	if err != nil {
-		s.log.ErrorContext(ctx, "read client graph resource", "client_id", clientID, "err", err)
+		return nil, errors.New(errorText("", err)) // invalid_argument and what to fix
+	}
+	g, err := s.deps.Store.ClientGraph(ctx, q)
+	if err != nil {
+		s.log.ErrorContext(ctx, "read client graph resource", "client_id", q.ClientID, "err", err)
 		return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
 	}
 	b, err := json.Marshal(g)
@@ -48,19 +58,72 @@ func (s *Server) readClientGraph(ctx context.Context, req mcp.ReadResourceReques
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
 }
 
-// handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid][&node_types=a,b][&limit=n].
-func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
-	q := graph.GraphQuery{ClientID: r.PathValue("client_id"), Limit: tools.DefaultGraphLimit}
-	if nt := r.URL.Query().Get("node_types"); nt != "" {
-		q.NodeTypes = strings.Split(nt, ",")
+// clientGraphURI is the kg:// URI of a client's graph, its id percent-encoded.
+func clientGraphURI(clientID string) string { return graphResourcePrefix + url.PathEscape(clientID) }
+
+// graphResourceQuery parses kg://clients/{client_id}[?cursor=…][&limit=…]
+// (client_id percent-encoded) into a query of one page. A URI of another
+// shape is mcpserver.ErrResourceNotFound; bad parameters are
+// *webhook.ValidationError.
+func graphResourceQuery(uri string) (graph.GraphQuery, error) {
+	rest, ok := strings.CutPrefix(uri, graphResourcePrefix)
+	rawID, rawQuery, _ := strings.Cut(rest, "?")
+	if !ok || rawID == "" || strings.Contains(rawID, "/") {
+		return graph.GraphQuery{}, mcpserver.ErrResourceNotFound
 	}
-	if l := r.URL.Query().Get("limit"); l != "" {
+	clientID, err := url.PathUnescape(rawID)
+	if err != nil {
+		return graph.GraphQuery{}, mcpserver.ErrResourceNotFound
+	}
+	params, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return graph.GraphQuery{}, webhook.InvalidArgument("uri", "%s: query: %v", uri, err)
+	}
+	limit := 0 // the default page
+	for k, v := range params {
+		switch {
+		case len(v) != 1:
+			return graph.GraphQuery{}, webhook.InvalidArgument(k, "%s: %s is given %d times", uri, k, len(v))
+		case k == "limit":
+			if limit, err = strconv.Atoi(v[0]); err != nil {
+				return graph.GraphQuery{}, webhook.InvalidArgument("limit",
+					"limit must be a whole number from 0 (the default, %d) to %d", tools.DefaultGraphLimit, tools.MaxGraphLimit)
+			}
+		case k != "cursor":
+			return graph.GraphQuery{}, webhook.InvalidArgument(k, "%s: unknown parameter %s (cursor and limit are known)", uri, k)
+		}
+	}
+	return tools.ClientGraphQuery(clientID, nil, &limit, params.Get("cursor"))
+}
+
+// handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid]
+// [&node_types=a,b][&limit=n][&cursor=c]: the whole graph unless limit is
+// given (0: tools.DefaultGraphLimit nodes; 1 to tools.MaxGraphLimit), the
+// next page by the previous page's next_cursor.
+func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
+	params := r.URL.Query()
+	var nodeTypes []string
+	if nt := params.Get("node_types"); nt != "" {
+		nodeTypes = strings.Split(nt, ",")
+	}
+	var limit *int // the whole graph
+	if l := params.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > tools.MaxGraphLimit {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 1 to %d", tools.MaxGraphLimit))
+		if err != nil {
+			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 0 to %d", tools.MaxGraphLimit))
 			return
 		}
-		q.Limit = n
+		limit = &n
+	}
+	q, err := tools.ClientGraphQuery(r.PathValue("client_id"), nodeTypes, limit, params.Get("cursor"))
+	if err != nil {
+		s.writeCallError(w, "", err)
+		return
+	}
+	format := params.Get("format")
+	if format != "" && format != "json" && format != "mermaid" {
+		s.writeCallError(w, "", webhook.InvalidArgument("format", "format must be json or mermaid"))
+		return
 	}
 	g, err := s.deps.Store.ClientGraph(r.Context(), q)
 	if err != nil {
@@ -68,38 +131,14 @@ func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, "", err)
 		return
 	}
-	switch r.URL.Query().Get("format") {
-	case "", "json":
-		writeJSON(w, http.StatusOK, g)
-	case "mermaid":
+	if format == "mermaid" {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = w.Write([]byte(Mermaid(g)))
-	default:
-		s.writeCallError(w, "", webhook.InvalidArgument("format", "format must be json or mermaid"))
-	}
-}
-
-// Mermaid renders a client graph as a Mermaid flowchart.
-func Mermaid(g graph.ClientGraph) string {
-	var b strings.Builder
-	b.WriteString("flowchart LR\n")
-	ids := make(map[string]string, len(g.Nodes))
-	for i, n := range g.Nodes {
-		id := "n" + strconv.Itoa(i)
-		ids[n.ID] = id
-		b.WriteString("  " + id + "[\"" + mermaidText(n.Label) + "<br/><small>" + mermaidText(n.Type) + "</small>\"]\n")
-	}
-	for _, r := range g.Relationships {
-		from, ok1 := ids[r.Source]
-		to, ok2 := ids[r.Target]
-		if ok1 && ok2 {
-			b.WriteString("  " + from + " -->|" + mermaidText(r.Type) + "| " + to + "\n")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		if g.NextCursor != "" {
+			w.Header().Set("X-Next-Cursor", g.NextCursor)
 		}
+		_, _ = w.Write([]byte(graph.Mermaid(g)))
+		return
 	}
-	return b.String()
-}
-
-// mermaidText escapes what would end a Mermaid label.
-func mermaidText(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "|", "#124;", "<", "#lt;", ">", "#gt;", "\n", " ").Replace(s)
+	writeJSON(w, http.StatusOK, g)
 }

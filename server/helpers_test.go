@@ -68,7 +68,7 @@ func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Serv
 	if clock != nil {
 		now = clock.Now
 	}
-	st, err := store.Open(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: now})
+	st, err := store.OpenSQLite(context.Background(), store.Options{DataDir: t.TempDir(), Logger: logger, Now: now})
 	require.NoError(t, err)
 	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: "test", Now: now})
 	require.NoError(t, err)

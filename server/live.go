@@ -14,9 +14,9 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// Resource URIs that change as webhooks and decisions come in.
+// Resource URIs that change as webhooks and decisions come in, besides
+// kg://clients/{client_id} (graph_api.go).
 const (
-	clientURIPrefix   = "kg://clients/"
 	approvalURIPrefix = "approvals://"
 	recentEventsURI   = "events://recent"
 )
@@ -132,7 +132,7 @@ func (s *Server) deliverChanges(changes []live.Change) {
 func uriOf(c live.Change) string {
 	switch c.Kind {
 	case live.KindClient:
-		return clientURIPrefix + c.ID
+		return clientGraphURI(c.ID)
 	case live.KindApproval:
 		return approvalURIPrefix + c.ID
 	case live.KindEvents:
@@ -148,11 +148,11 @@ func (s *Server) addClientResources(ids []string) {
 	s.live.mu.Lock()
 	var add []mcpserver.ServerResource
 	for _, id := range ids {
-		if s.live.known[id] || !validClientID(id) || len(s.live.known) >= maxListedClients {
+		if s.live.known[id] || id == "" || len(s.live.known) >= maxListedClients {
 			continue
 		}
 		s.live.known[id] = true
-		add = append(add, mcpserver.ServerResource{Resource: mcp.NewResource(clientURIPrefix+id, id+" knowledge graph",
+		add = append(add, mcpserver.ServerResource{Resource: mcp.NewResource(clientGraphURI(id), id+" knowledge graph",
 			mcp.WithResourceDescription("The merged knowledge graph of client "+id+"; subscribe to hear of each webhook that changes it."),
 			mcp.WithMIMEType("application/json")), Handler: s.readClientGraph})
 	}

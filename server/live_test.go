@@ -186,7 +186,7 @@ func TestResourceUpdatesOnEveryTransport(t *testing.T) {
 			e := newTestEnv(t, cfg)
 			rcv, _ := newReceiver(t)
 			lc := newLiveClient(t, tc.connect(t, e), versionOf(tc.name))
-			acme := clientURIPrefix + "acme-corp"
+			acme := clientGraphURI("acme-corp")
 
 			lc.subscribe(t, acme)
 			postTask(t, e, "other-co", "t-other", "Other work") // not subscribed: the barrier's first half

@@ -45,7 +45,7 @@ func (s *Server) addPrompts() {
 // for a briefing.
 func (s *Server) clientBriefing(ctx context.Context, req mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 	id := strings.TrimSpace(req.Params.Arguments["client_id"])
-	if !validClientID(id) {
+	if id == "" {
 		return nil, errors.New("client_id is required, e.g. acme-corp")
 	}
 	g, err := s.deps.Store.ClientGraph(ctx, graph.GraphQuery{ClientID: id, Limit: tools.DefaultGraphLimit})
@@ -75,7 +75,7 @@ func (s *Server) clientBriefing(ctx context.Context, req mcp.GetPromptRequest) (
 	return mcp.NewGetPromptResult("Briefing on client "+id, []mcp.PromptMessage{
 		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(ask)),
 		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewEmbeddedResource(mcp.TextResourceContents{
-			URI: clientURIPrefix + id, MIMEType: "application/json", Text: string(graphJSON)})),
+			URI: clientGraphURI(id), MIMEType: "application/json", Text: string(graphJSON)})),
 		mcp.NewPromptMessage(mcp.RoleUser, mcp.NewTextContent(fmt.Sprintf(
 			"The last %d webhooks of %s, newest first (state, time, errors; bodies are not included):\n%s",
 			len(evs), id, eventsJSON))),

@@ -19,7 +19,7 @@ import (
 func TestSubscriptionsEndWithTheirStream(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t, testConfig())
-	uri := clientURIPrefix + "acme-corp"
+	uri := clientGraphURI("acme-corp")
 	subscribed := func() int { return e.srv.live.subs.count(uri) }
 	ctx := context.Background()
 
@@ -117,7 +117,7 @@ func TestChangesOfOtherReplicasReachSubscribers(t *testing.T) {
 	feed := make(chanFeed)
 	e := newTestEnv(t, testConfig(), func(s *Server) { s.live.feed = feed })
 	lc := newLiveClient(t, liveTransports[3].connect(t, e), mcp.ProtocolVersion20251125)
-	uri := clientURIPrefix + "remote-co"
+	uri := clientGraphURI("remote-co")
 	lc.subscribe(t, uri)
 	select {
 	case feed <- live.Change{Kind: live.KindClient, ID: "remote-co"}:

@@ -25,7 +25,7 @@ var syncModes = []string{store.SyncNormal, store.SyncFull}
 
 func openBench(b *testing.B, sync string) *store.SQLite {
 	b.Helper()
-	s, err := store.Open(context.Background(), store.Options{DataDir: b.TempDir(), Logger: quiet, Synchronous: sync})
+	s, err := store.OpenSQLite(context.Background(), store.Options{DataDir: b.TempDir(), Logger: quiet, Synchronous: sync})
 	require.NoError(b, err)
 	b.Cleanup(func() { _ = s.Close() })
 	return s

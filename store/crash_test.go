@@ -52,7 +52,7 @@ func TestKill9(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, store.DBFileName+"-wal"))
 	require.NoError(t, err, "the WAL was left behind by the killed process")
 
-	s, err := store.Open(context.Background(), store.Options{DataDir: dir, Logger: quiet})
+	s, err := store.OpenSQLite(context.Background(), store.Options{DataDir: dir, Logger: quiet})
 	require.NoError(t, err)
 	defer s.Close()
 	found := map[string]bool{}
@@ -83,7 +83,7 @@ func TestKill9(t *testing.T) {
 // crashWriter writes inbox rows from 8 goroutines until it is killed,
 // printing the id of each write once BeginEvent has returned.
 func crashWriter(dir string) {
-	s, err := store.Open(context.Background(), store.Options{DataDir: dir, Logger: quiet})
+	s, err := store.OpenSQLite(context.Background(), store.Options{DataDir: dir, Logger: quiet})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -21,11 +21,14 @@ const (
 	relCols  = `client_id, source, target, type, properties, first_seen, last_seen, webhook_ids`
 )
 
-// ClientGraph returns the merged graph of one client: its nodes of the given
-// types (all when empty) in node id order, at most q.Limit of them (no limit
-// when <= 0), and the relationships whose two endpoints are both among the
-// returned nodes. NodeCount counts the nodes matching the type filter before
-// the limit; Truncated says the limit cut them.
+// ClientGraph returns one page of the merged graph of one client: its nodes
+// of the given types (all when empty) in node id order after q.After, at most
+// q.Limit of them (the rest when <= 0), and the relationships between nodes of
+// those types whose later endpoint in node id order is on the page. Read page
+// after page with NextCursor, a graph's pages hold each node and relationship
+// once, and a relationship never comes before one of its endpoints. NodeCount
+// counts the nodes of the given types in all pages; Truncated says a next
+// page exists.
 func (s *SQLite) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.ClientGraph, error) {
 	cg := graph.ClientGraph{ClientID: q.ClientID, Nodes: []graph.StoredNode{},
 		Relationships: []graph.StoredRelationship{}}
@@ -48,34 +51,81 @@ func (s *SQLite) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.Cli
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM graph_nodes WHERE `+filter, args...).Scan(&cg.NodeCount); err != nil {
 		return cg, fmt.Errorf("store client graph %s: count nodes: %w", q.ClientID, err)
 	}
+	if q.After != "" {
+		filter += ` AND node_id > ?`
+		args = append(args, q.After)
+	}
 	limit := -1 // SQLite: no limit
 	if q.Limit > 0 {
-		limit = q.Limit
+		limit = q.Limit + 1 // one more tells whether a next page exists
 	}
 	nodes, err := queryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE `+filter+
 		` ORDER BY node_id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
 	}
+	if q.Limit > 0 && len(nodes) > q.Limit {
+		nodes = nodes[:q.Limit]
+		cg.Truncated = true
+		cg.NextCursor = graph.EncodeCursor(nodes[len(nodes)-1].ID)
+	}
 	for _, n := range nodes {
 		cg.Nodes = append(cg.Nodes, n.StoredNode)
 	}
-	cg.Truncated = len(cg.Nodes) < cg.NodeCount
-
-	relQuery, relArgs := `SELECT `+relCols+` FROM graph_relationships WHERE client_id = ?`, []any{q.ClientID}
-	if len(q.NodeTypes) > 0 || cg.Truncated {
-		ids := make([]string, len(cg.Nodes))
-		for i, n := range cg.Nodes {
-			ids[i] = n.ID
-		}
-		relQuery += ` AND source IN (SELECT value FROM json_each(?)) AND target IN (SELECT value FROM json_each(?))`
-		list := jsonList(ids)
-		relArgs = append(relArgs, list, list)
+	if len(cg.Nodes) == 0 {
+		return cg, nil
 	}
-	if cg.Relationships, err = queryRelationships(ctx, tx, relQuery+` ORDER BY source, target, type`, relArgs...); err != nil {
+	last := ""
+	if cg.Truncated {
+		last = cg.Nodes[len(cg.Nodes)-1].ID
+	}
+	query, relArgs := pageRelationships(q, last)
+	if cg.Relationships, err = queryRelationships(ctx, tx, query, relArgs...); err != nil {
 		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
 	}
 	return cg, nil
+}
+
+// pageRelationships is the query of a page's relationships: those whose later
+// endpoint (the greater node id) lies after q.After and up to last (no bound
+// when empty), with both endpoints of q.NodeTypes when given. Each half of the
+// union reads one index range: the primary key's (client_id, source) for the
+// edges whose later endpoint is the source, graph_relationships_target for
+// the others.
+func pageRelationships(q graph.GraphQuery, last string) (string, []any) {
+	const order = ` ORDER BY source, target, type`
+	if q.After == "" && last == "" && len(q.NodeTypes) == 0 { // the whole graph: one scan
+		return `SELECT ` + relCols + ` FROM graph_relationships WHERE client_id = ?` + order, []any{q.ClientID}
+	}
+	var args []any
+	half := func(later, earlier string, strict bool) string {
+		cond := `client_id = ?`
+		args = append(args, q.ClientID)
+		if strict {
+			cond += ` AND ` + earlier + ` < ` + later
+		} else {
+			cond += ` AND ` + earlier + ` <= ` + later
+		}
+		if q.After != "" {
+			cond += ` AND ` + later + ` > ?`
+			args = append(args, q.After)
+		}
+		if last != "" {
+			cond += ` AND ` + later + ` <= ?`
+			args = append(args, last)
+		}
+		if len(q.NodeTypes) > 0 {
+			types := jsonList(q.NodeTypes)
+			for _, end := range []string{later, earlier} {
+				cond += ` AND EXISTS (SELECT 1 FROM graph_nodes AS n WHERE n.client_id = r.client_id AND n.node_id = r.` +
+					end + ` AND n.type IN (SELECT value FROM json_each(?)))`
+				args = append(args, types)
+			}
+		}
+		return `SELECT ` + relCols + ` FROM graph_relationships AS r WHERE ` + cond
+	}
+	// A self-loop (source = target) is in the first half only.
+	return half("source", "target", false) + ` UNION ALL ` + half("target", "source", true) + order, args
 }
 
 // SearchGraph finds nodes whose label or any property value (at any depth, not

@@ -21,25 +21,31 @@ type migration struct {
 	sql     string
 }
 
-// migrations returns the embedded migrations in version order.
-func migrations() ([]migration, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+// migrations returns SQLite's embedded migrations in version order.
+func migrations() ([]migration, error) { return loadMigrations(migrationFS, "migrations") }
+
+// loadMigrations reads dir/NNNN_name.sql from fsys in version order.
+func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
+	files, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return nil, fmt.Errorf("store migrations: %w", err)
 	}
 	ms := make([]migration, 0, len(files))
 	for _, f := range files {
-		base := strings.TrimPrefix(f, "migrations/")
+		base := strings.TrimPrefix(f, dir+"/")
 		num, _, ok := strings.Cut(base, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("store migrations: %s: want NNNN_name.sql", base)
 		}
-		b, err := migrationFS.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, fmt.Errorf("store migrations: %w", err)
 		}
 		ms = append(ms, migration{version: v, name: base, sql: string(b)})
+	}
+	if len(ms) == 0 {
+		return nil, fmt.Errorf("store migrations: none in %s", dir)
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	for i := 1; i < len(ms); i++ {

@@ -1,11 +1,3 @@
-// Package store persists the webhook inbox, the per-client knowledge graphs and
-// the approval requests of webhook-mcp. SQLite (modernc.org/sqlite, pure Go, no
-// cgo) is the embedded default; it implements the interfaces declared by the
-// webhook and approval packages.
-//
-// All writes go through one writer goroutine that group-commits the operations
-// of concurrent callers into one transaction; reads use a separate pool of
-// read-only connections, which WAL mode never blocks.
 package store
 
 import (
@@ -34,6 +26,7 @@ var (
 	_ webhook.Inbox  = (*SQLite)(nil)
 	_ graph.Store    = (*SQLite)(nil)
 	_ approval.Store = (*SQLite)(nil)
+	_ Store          = (*SQLite)(nil)
 )
 
 // DBFileName is the database file created in Options.DataDir.
@@ -63,8 +56,9 @@ var ErrClosed = errors.New("store closed")
 
 // Options configure Open.
 type Options struct {
-	// URL is DATABASE_URL: "sqlite:///abs/path/file.db", "sqlite://relative.db"
-	// or empty to use DataDir.
+	// URL is DATABASE_URL: "sqlite:///abs/path/file.db", "sqlite://relative.db",
+	// "postgres://…" or "postgresql://…" (see OpenPostgres), or empty to use
+	// DataDir.
 	URL string
 	// DataDir holds webhook-mcp.db when URL is empty; created (0o750) if absent.
 	// Empty: DefaultDataDir.
@@ -74,7 +68,8 @@ type Options struct {
 	// Now is the clock for times the store assigns itself; nil: time.Now.
 	Now func() time.Time
 	// Synchronous is SyncNormal (default when empty) or SyncFull; see those
-	// constants for the durability each gives.
+	// constants for the durability each gives. SQLite only: PostgreSQL's
+	// durability is the server's synchronous_commit.
 	Synchronous string
 }
 
@@ -103,9 +98,9 @@ func ParseURL(databaseURL string) (string, error) {
 	switch strings.ToLower(scheme) {
 	case "sqlite", "sqlite3":
 	case "postgres", "postgresql":
-		return "", fmt.Errorf("database url: PostgreSQL is not built into this binary yet; use sqlite:///path/to/file.db or DATA_DIR")
+		return "", fmt.Errorf("database url: a PostgreSQL url names no SQLite file; store.Open selects PostgreSQL for it")
 	default:
-		return "", fmt.Errorf("database url: unsupported scheme %q; use sqlite:///path/to/file.db", scheme)
+		return "", fmt.Errorf("database url: unsupported scheme %q; use sqlite:///path/to/file.db or postgres://host/db", scheme)
 	}
 	if strings.ContainsAny(rest, "?#") {
 		return "", fmt.Errorf("database url %q: query and fragment are not supported", databaseURL)
@@ -144,9 +139,9 @@ func dsn(path string, pragmas ...string) string {
 	return path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the SQLite database named by opts, applies
-// pending migrations and starts the writer.
-func Open(ctx context.Context, opts Options) (*SQLite, error) {
+// OpenSQLite opens (creating if needed) the SQLite database named by opts,
+// applies pending migrations and starts the writer.
+func OpenSQLite(ctx context.Context, opts Options) (*SQLite, error) {
 	path, err := opts.dbPath()
 	if err != nil {
 		return nil, err

@@ -11,10 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
-	"github.com/webhook-mcp/webhook-mcp/approval"
-	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/store"
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 func TestParseURL(t *testing.T) {
@@ -26,8 +23,8 @@ func TestParseURL(t *testing.T) {
 		{url: "sqlite://relative.db", want: "relative.db"},
 		{url: "sqlite://dir/sub/app.db", want: "dir/sub/app.db"},
 		{url: "sqlite:///tmp/with%20space.db", want: "/tmp/with space.db"},
-		{url: "postgres://u:p@localhost/db", err: "PostgreSQL is not built into this binary yet"},
-		{url: "postgresql://localhost/db", err: "PostgreSQL is not built into this binary yet"},
+		{url: "postgres://u:p@localhost/db", err: "names no SQLite file"},
+		{url: "postgresql://localhost/db", err: "names no SQLite file"},
 		{url: "mysql://localhost/db", err: "unsupported scheme"},
 		{url: "/just/a/path.db", err: "want sqlite:///"},
 		{url: "sqlite://", err: "no file path"},
@@ -71,8 +68,6 @@ func TestOpenLocations(t *testing.T) {
 	_, err = os.Stat(p)
 	require.NoError(t, err)
 
-	_, err = store.Open(ctx, store.Options{URL: "postgres://localhost/x", Logger: quiet})
-	require.ErrorContains(t, err, "PostgreSQL")
 	_, err = store.Open(ctx, store.Options{DataDir: t.TempDir(), Synchronous: "OFF", Logger: quiet})
 	require.ErrorContains(t, err, "synchronous")
 }
@@ -130,54 +125,4 @@ func TestNewerSchemaIsRejected(t *testing.T) {
 	require.NoError(t, db.Close())
 	_, err = store.Open(ctx, store.Options{URL: "sqlite://" + path, Logger: quiet})
 	require.ErrorContains(t, err, "newer than this binary")
-}
-
-func TestSurvivesReopenAndStats(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	dir := t.TempDir()
-	s, err := store.Open(ctx, store.Options{DataDir: dir, Logger: quiet})
-	require.NoError(t, err)
-
-	st, err := s.Stats(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, store.Stats{Inbox: map[string]int{}, Approvals: map[string]int{}}, st)
-
-	for i, id := range []string{"e1", "e2", "e3"} {
-		_, err := s.BeginEvent(ctx, event(id, "", t0), t0)
-		require.NoError(t, err)
-		if i < 2 {
-			state := []webhook.EventState{webhook.StateProcessed, webhook.StateFailed}[i]
-			require.NoError(t, s.CompleteEvent(ctx, id, webhook.Completion{State: state, At: t0}))
-		}
-	}
-	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 3, "Task"), "e1", t0))
-	require.NoError(t, s.MergeGraph(ctx, graphOf("client-2", 1, "Task"), "e2", t0))
-	createPending(t, s, "a1", t0)
-	createPending(t, s, "a2", t0)
-	_, err = s.TransitionApproval(ctx, approval.Transition{ID: "a2", From: []approval.State{approval.StatePending},
-		To: approval.StateRejected, Actor: "reviewer", At: t0, Decision: true})
-	require.NoError(t, err)
-	require.NoError(t, s.Close())
-
-	s, err = store.Open(ctx, store.Options{DataDir: dir, Logger: quiet})
-	require.NoError(t, err)
-	defer s.Close()
-	evs, err := s.ListEvents(ctx, webhook.EventFilter{})
-	require.NoError(t, err)
-	assert.Len(t, evs, 3)
-	a, err := s.GetApproval(ctx, "a2")
-	require.NoError(t, err)
-	assert.Equal(t, approval.StateRejected, a.State)
-	g, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
-	require.NoError(t, err)
-	assert.Equal(t, 5, g.NodeCount)
-
-	st, err = s.Stats(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, store.Stats{
-		Inbox:     map[string]int{"received": 1, "processed": 1, "failed": 1},
-		Approvals: map[string]int{"pending": 1, "rejected": 1},
-		Clients:   2, Nodes: 5 + 3, Relationships: 6 + 2,
-	}, st)
 }

@@ -19,7 +19,7 @@ var quiet = slog.New(slog.DiscardHandler)
 
 func openInternal(t *testing.T) *SQLite {
 	t.Helper()
-	s, err := Open(context.Background(), Options{DataDir: t.TempDir(), Logger: quiet})
+	s, err := OpenSQLite(context.Background(), Options{DataDir: t.TempDir(), Logger: quiet})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	return s
@@ -136,7 +136,7 @@ func TestCloseDrainsQueue(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := Open(ctx, Options{DataDir: dir, Logger: quiet})
+	s, err := OpenSQLite(ctx, Options{DataDir: dir, Logger: quiet})
 	require.NoError(t, err)
 	release := blockWriter(t, s)
 
@@ -165,7 +165,7 @@ func TestCloseDrainsQueue(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	s, err = Open(ctx, Options{DataDir: dir, Logger: quiet})
+	s, err = OpenSQLite(ctx, Options{DataDir: dir, Logger: quiet})
 	require.NoError(t, err)
 	defer s.Close()
 	list, err := s.ListApprovals(ctx, approval.Filter{})
@@ -180,7 +180,7 @@ func TestConnectionPragmas(t *testing.T) {
 		opt  string
 		want int
 	}{{"", 1}, {SyncNormal, 1}, {SyncFull, 2}, {"full", 2}} {
-		s, err := Open(ctx, Options{DataDir: t.TempDir(), Logger: quiet, Synchronous: tt.opt})
+		s, err := OpenSQLite(ctx, Options{DataDir: t.TempDir(), Logger: quiet, Synchronous: tt.opt})
 		require.NoError(t, err)
 		var syncMode, fk, busy int
 		var journal string

@@ -11,7 +11,8 @@ import (
 type ClientGraphInput struct {
 	ClientID  string   `json:"client_id" jsonschema:"the client whose merged graph to return, e.g. client-123"`
 	NodeTypes []string `json:"node_types,omitempty" jsonschema:"only these node types, e.g. [\"task\",\"person\"]; default all"`
-	Limit     int      `json:"limit,omitempty" jsonschema:"at most this many nodes (1-1000, default 200); relationships between returned nodes only"`
+	Limit     int      `json:"limit,omitempty" jsonschema:"nodes per page, 1-1000; 0 or omitted: 200"`
+	Cursor    string   `json:"cursor,omitempty" jsonschema:"next_cursor of the previous page; omitted: the first page"`
 }
 
 // SearchGraphInput is the input of search_knowledge_graph.
@@ -28,20 +29,47 @@ type SearchGraphOutput struct {
 	Hits  []graph.SearchHit `json:"hits" jsonschema:"matching nodes with their direct relationships"`
 }
 
-// DefaultGraphLimit is how many nodes a client graph holds unless a limit is
-// given; the tool, the MCP resource and the HTTP route all use it.
+// DefaultGraphLimit is the nodes per page of a client graph when the limit is
+// 0 or omitted (the tool, the kg:// resource) or 0 (the HTTP route, which
+// returns the whole graph when limit is omitted).
 const DefaultGraphLimit = 200
 
-// MaxGraphLimit is the largest node limit of a client graph.
+// MaxGraphLimit is the largest page of a client graph.
 const MaxGraphLimit = 1000
 
-// clampLimit applies a default and bounds to a user-supplied limit.
+// ClientGraphQuery checks the arguments that get_client_knowledge_graph, the
+// kg://clients/{client_id} resource and GET /api/clients/{client_id}/graph
+// share, and builds the store query. limit nil is no limit (the whole graph,
+// or the rest of it after cursor), 0 is DefaultGraphLimit, else 1 to
+// MaxGraphLimit nodes per page; cursor is "" or a next_cursor of an earlier
+// page.
+func ClientGraphQuery(clientID string, nodeTypes []string, limit *int, cursor string) (graph.GraphQuery, error) {
+	if clientID == "" {
+		return graph.GraphQuery{}, webhook.MissingFields("client_id")
+	}
+	q := graph.GraphQuery{ClientID: clientID, NodeTypes: nodeTypes}
+	if limit != nil {
+		var err error
+		if q.Limit, err = clampLimit("limit", *limit, DefaultGraphLimit, MaxGraphLimit); err != nil {
+			return graph.GraphQuery{}, err
+		}
+	}
+	after, err := graph.DecodeCursor(cursor)
+	if err != nil {
+		return graph.GraphQuery{}, webhook.InvalidArgument("cursor", "cursor: %v", err)
+	}
+	q.After = after
+	return q, nil
+}
+
+// clampLimit applies a default and bounds to a user-supplied limit: 0 is the
+// default on every interface (tools, resource, HTTP), as an omitted limit is.
 func clampLimit(field string, v, def, max int) (int, error) {
 	switch {
 	case v == 0:
 		return def, nil
 	case v < 1 || v > max:
-		return 0, webhook.InvalidArgument(field, "%s must be between 1 and %d", field, max)
+		return 0, webhook.InvalidArgument(field, "%s must be between 1 and %d (0 or omitted: %d)", field, max, def)
 	}
 	return v, nil
 }
@@ -52,17 +80,16 @@ func getClientKnowledgeGraph(d Deps) Action {
 		Title: "Get client knowledge graph",
 		Description: "Return everything known about one client: the knowledge graph merged from every webhook and " +
 			"extraction for that client, each node and relationship with first_seen, last_seen and the webhook ids " +
-			"that mentioned it. Filter with node_types and limit. Read-only.",
+			"that mentioned it. Filter with node_types. Pages of limit nodes (default 200) in node id order: when " +
+			"next_cursor is set, call again with cursor=next_cursor for the next page. Each relationship comes once, " +
+			"on the page of whichever of its two nodes comes later. Read-only.",
 		Annotations: ReadOnlyLocal(),
 	}, func(ctx context.Context, _ Invocation, in ClientGraphInput) (graph.ClientGraph, error) {
-		if in.ClientID == "" {
-			return graph.ClientGraph{}, webhook.MissingFields("client_id")
-		}
-		limit, err := clampLimit("limit", in.Limit, DefaultGraphLimit, MaxGraphLimit)
+		q, err := ClientGraphQuery(in.ClientID, in.NodeTypes, &in.Limit, in.Cursor)
 		if err != nil {
 			return graph.ClientGraph{}, err
 		}
-		return d.Graphs.ClientGraph(ctx, graph.GraphQuery{ClientID: in.ClientID, NodeTypes: in.NodeTypes, Limit: limit})
+		return d.Graphs.ClientGraph(ctx, q)
 	})
 }
 

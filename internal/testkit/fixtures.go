@@ -25,3 +25,9 @@ func Fixture(tb testing.TB, name string) []byte {
 	}
 	return b
 }
+
+// RepoPath returns the path of a file or directory of the module, given
+// relative to its root.
+func RepoPath(elem ...string) string {
+	return filepath.Join(append([]string{root()}, elem...)...)
+}

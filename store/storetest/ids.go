@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -10,26 +10,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestClientIDsByPrefix(t *testing.T) {
-	t.Parallel()
+// idTests cover the id lists behind MCP completions.
+var idTests = []test{
+	{"ClientIDsByPrefix", testClientIDsByPrefix},
+	{"ApprovalIDsByPrefix", testApprovalIDsByPrefix},
+	{"IDListsAreBounded", testIDListsAreBounded},
+}
+
+func testClientIDsByPrefix(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	for i, id := range []string{"acme-corp", "acme", "acme_b", "acmex%", "Acme-upper", "ac", "beta", "acmé", "zeta"} {
-		require.NoError(t, s.MergeGraph(ctx, graphOf(id, 2, "T"), fmt.Sprintf("wh-%d", i), t0))
+	s := open(t, url)
+	for i, id := range []string{"acme-corp", "acme", "acme_b", "acmex%", `acme\z`, "Acme-upper", "ac", "beta", "acmé", "zeta"} {
+		require.NoError(t, s.MergeGraph(ctx, GraphOf(id, 2, "T"), fmt.Sprintf("wh-%d", i), t0))
 	}
 	cases := []struct {
 		prefix string
 		limit  int
 		want   []string
 	}{
-		{"acm", 0, []string{"acme", "acme-corp", "acme_b", "acmex%", "acmé"}},
+		{"acm", 0, []string{"acme", "acme-corp", `acme\z`, "acme_b", "acmex%", "acmé"}},
 		{"acme_", 0, []string{"acme_b"}},    // _ is not a wildcard
 		{"acmex%", 0, []string{"acmex%"}},   // nor is %
+		{`acme\`, 0, []string{`acme\z`}},    // nor the escape character
 		{"ACM", 0, []string{}},              // case-sensitive
 		{"Acme", 0, []string{"Acme-upper"}}, //
 		{"acmé", 0, []string{"acmé"}},       // UTF-8 beyond ASCII
 		{"acm", 2, []string{"acme", "acme-corp"}},
-		{"", 3, []string{"Acme-upper", "ac", "acme"}},
+		{"", 3, []string{"Acme-upper", "ac", "acme"}}, // byte order
 		{"nobody", 0, []string{}},
 	}
 	for _, tc := range cases {
@@ -39,15 +46,13 @@ func TestClientIDsByPrefix(t *testing.T) {
 	}
 	all, err := s.ClientIDs(ctx, "", 0)
 	require.NoError(t, err)
-	assert.Len(t, all, 9, "each client once, however many nodes it has")
+	assert.Len(t, all, 10, "each client once, however many nodes it has")
 }
 
-func TestApprovalIDsByPrefix(t *testing.T) {
-	t.Parallel()
+func testApprovalIDsByPrefix(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	ids := []string{"a1b2-0001", "a1b2-0002", "a1c3-0003", "ff00-0004"}
-	for i, id := range ids {
+	s := open(t, url)
+	for i, id := range []string{"a1b2-0001", "a1b2-0002", "a1c3-0003", "ff00-0004"} {
 		createPending(t, s, id, t0.Add(time.Duration(i)*time.Minute))
 	}
 	got, err := s.ApprovalIDs(ctx, "a1b", 0)
@@ -61,12 +66,11 @@ func TestApprovalIDsByPrefix(t *testing.T) {
 	assert.Empty(t, got)
 }
 
-func TestIDListsAreBounded(t *testing.T) {
-	t.Parallel()
+func testIDListsAreBounded(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	for i := range 120 {
-		require.NoError(t, s.MergeGraph(ctx, graphOf(fmt.Sprintf("c-%03d", i), 1, "T"), fmt.Sprintf("wh-%d", i), t0))
+		require.NoError(t, s.MergeGraph(ctx, GraphOf(fmt.Sprintf("c-%03d", i), 1, "T"), fmt.Sprintf("wh-%d", i), t0))
 	}
 	got, err := s.ClientIDs(ctx, "c-", 0)
 	require.NoError(t, err)

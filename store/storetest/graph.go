@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -13,31 +13,28 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-func nodeByID(t *testing.T, g graph.ClientGraph, id string) graph.StoredNode {
-	t.Helper()
-	for _, n := range g.Nodes {
-		if n.ID == id {
-			return n
-		}
-	}
-	t.Fatalf("node %s not in graph", id)
-	return graph.StoredNode{}
+var graphTests = []test{
+	{"MergeGraph", testMergeGraph},
+	{"MergeGraphCapsWebhookIDs", testMergeGraphCapsWebhookIDs},
+	{"MergeGraphPatchesNestedProperties", testMergeGraphNested},
+	{"MergeGraphRepeatedKeysInOneGraph", testMergeGraphRepeatedKeys},
+	{"ClientGraphFilterAndLimit", testClientGraphFilterAndLimit},
+	{"SearchGraph", testSearchGraph},
 }
 
-func TestMergeGraph(t *testing.T) {
-	t.Parallel()
+func testMergeGraph(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	t1 := t0.Add(time.Hour)
 
-	g1 := graphOf("client-1", 2, "Task") // client, status, task:0, task:1
+	g1 := GraphOf("client-1", 2, "Task") // client, status, task:0, task:1
 	require.NoError(t, s.MergeGraph(ctx, g1, "wh-1", t0))
 	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	assert.Equal(t, 4, cg.NodeCount)
 	assert.Len(t, cg.Relationships, 4)
 
-	g2 := graphOf("client-1", 3, "Renamed") // adds task:2
+	g2 := GraphOf("client-1", 3, "Renamed") // adds task:2
 	g2.KnowledgeNodes[2].Properties = map[string]any{"priority": "high", "description": "new"}
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1))
 	require.NoError(t, s.MergeGraph(ctx, g2, "wh-2", t1), "the same webhook id is recorded once")
@@ -71,7 +68,7 @@ func TestMergeGraph(t *testing.T) {
 	}
 
 	// An older extraction never moves last_seen back, and other clients are apart.
-	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 1, "Old"), "wh-0", t0.Add(-time.Hour)))
+	require.NoError(t, s.MergeGraph(ctx, GraphOf("client-1", 1, "Old"), "wh-0", t0.Add(-time.Hour)))
 	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
 	require.NoError(t, err)
 	task0 = nodeByID(t, cg, "task:0")
@@ -84,11 +81,10 @@ func TestMergeGraph(t *testing.T) {
 	assert.NotNil(t, other.Relationships)
 }
 
-func TestMergeGraphCapsWebhookIDs(t *testing.T) {
-	t.Parallel()
+func testMergeGraphCapsWebhookIDs(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	g := graphOf("c", 0, "x")
+	s := open(t, url)
+	g := GraphOf("c", 0, "x")
 	var want []string
 	for i := range 25 {
 		id := fmt.Sprintf("wh-%02d", i)
@@ -101,11 +97,10 @@ func TestMergeGraphCapsWebhookIDs(t *testing.T) {
 	assert.Equal(t, want[5:], nodeByID(t, cg, "client:c").WebhookIDs, "the last 20, oldest first")
 }
 
-func TestClientGraphFilterAndLimit(t *testing.T) {
-	t.Parallel()
+func testClientGraphFilterAndLimit(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	require.NoError(t, s.MergeGraph(ctx, graphOf("client-1", 4, "Task"), "wh-1", t0))
+	s := open(t, url)
+	require.NoError(t, s.MergeGraph(ctx, GraphOf("client-1", 4, "Task"), "wh-1", t0))
 
 	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1", NodeTypes: []string{"task"}})
 	require.NoError(t, err)
@@ -132,10 +127,9 @@ func TestClientGraphFilterAndLimit(t *testing.T) {
 	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
 }
 
-func TestSearchGraph(t *testing.T) {
-	t.Parallel()
+func testSearchGraph(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	g := graph.KnowledgeGraph{ClientID: "client-1", KnowledgeNodes: []graph.Node{
 		{ID: "client:client-1", Type: "client", Label: "ACME Corp", Properties: map[string]any{}},
 		{ID: "task:1", Type: "task", Label: "Quarterly Report", Properties: map[string]any{"owner": "Zelda", "budget": 4200}},
@@ -194,4 +188,59 @@ func TestSearchGraph(t *testing.T) {
 	_, err = s.SearchGraph(ctx, graph.SearchQuery{})
 	require.ErrorIs(t, err, webhook.ErrInvalidArgument)
 	require.ErrorIs(t, s.MergeGraph(ctx, graph.KnowledgeGraph{}, "wh", t0), webhook.ErrInvalidArgument)
+}
+
+// testMergeGraphNested: properties merge as JSON Merge Patch (RFC 7396) at
+// every depth: nested objects merge, a null removes its key, other values
+// replace.
+func testMergeGraphNested(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	node := func(props map[string]any) graph.KnowledgeGraph {
+		return graph.KnowledgeGraph{ClientID: "c", KnowledgeNodes: []graph.Node{
+			{ID: "task:1", Type: "task", Label: "T", Properties: props}}}
+	}
+	require.NoError(t, s.MergeGraph(ctx, node(map[string]any{
+		"keep": "k", "gone": "g", "list": []any{1, 2},
+		"nested": map[string]any{"a": 1, "b": 2, "deep": map[string]any{"x": "1"}},
+		"scalar": "s",
+	}), "wh-1", t0))
+	require.NoError(t, s.MergeGraph(ctx, node(map[string]any{
+		"gone": nil, "list": []any{3},
+		"nested": map[string]any{"b": nil, "c": 3, "deep": map[string]any{"y": "2"}},
+		"scalar": map[string]any{"now": "object", "dropped": nil},
+		"absent": nil,
+	}), "wh-2", t0))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{
+		"keep": "k", "list": []any{float64(3)},
+		"nested": map[string]any{"a": float64(1), "c": float64(3), "deep": map[string]any{"x": "1", "y": "2"}},
+		"scalar": map[string]any{"now": "object"},
+	}, nodeByID(t, cg, "task:1").Properties)
+}
+
+// testMergeGraphRepeatedKeys: a graph that names one node or relationship
+// twice merges the occurrences in order, as two merges would.
+func testMergeGraphRepeatedKeys(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	g := graph.KnowledgeGraph{ClientID: "c", KnowledgeNodes: []graph.Node{
+		{ID: "task:1", Type: "task", Label: "first", Properties: map[string]any{"a": 1, "b": map[string]any{"x": 1}}},
+		{ID: "person:1", Type: "person", Label: "P", Properties: map[string]any{}},
+		{ID: "task:1", Type: "task", Label: "second", Properties: map[string]any{"a": nil, "b": map[string]any{"y": 2}}},
+	}, Relationships: []graph.Relationship{
+		{Source: "task:1", Target: "person:1", Type: "ASSIGNED_TO", Properties: map[string]any{"r": 1}},
+		{Source: "task:1", Target: "person:1", Type: "ASSIGNED_TO", Properties: map[string]any{"s": 2}},
+	}}
+	require.NoError(t, s.MergeGraph(ctx, g, "wh-1", t0))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "c"})
+	require.NoError(t, err)
+	require.Len(t, cg.Nodes, 2)
+	task := nodeByID(t, cg, "task:1")
+	assert.Equal(t, "second", task.Label)
+	assert.Equal(t, map[string]any{"b": map[string]any{"x": float64(1), "y": float64(2)}}, task.Properties)
+	assert.Equal(t, []string{"wh-1"}, task.WebhookIDs)
+	require.Len(t, cg.Relationships, 1)
+	assert.Equal(t, map[string]any{"r": float64(1), "s": float64(2)}, cg.Relationships[0].Properties)
 }

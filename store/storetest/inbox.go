@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -9,23 +9,30 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-func TestBeginEventIdempotency(t *testing.T) {
-	t.Parallel()
+var inboxTests = []test{
+	{"BeginEventIdempotency", testBeginEventIdempotency},
+	{"CompleteEvent", testCompleteEvent},
+	{"ListAndPruneEvents", testListAndPruneEvents},
+	{"CompleteEventMergesItsGraphAtomically", testCompleteEventMergesItsGraphAtomically},
+}
+
+func testBeginEventIdempotency(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	window := 24 * time.Hour
 
-	prev, err := s.BeginEvent(ctx, event("e1", "key-1", t0), t0.Add(-window))
+	prev, err := s.BeginEvent(ctx, Event("e1", "key-1", t0), t0.Add(-window))
 	require.NoError(t, err)
 	require.Nil(t, prev, "first time: inserted")
 
 	// A repeat (from another process) while the first is still processing
 	// returns it in state received.
 	later := t0.Add(time.Minute)
-	prev, err = s.BeginEvent(ctx, otherOwner(event("e2", "key-1", later)), later.Add(-window))
+	prev, err = s.BeginEvent(ctx, otherOwner(Event("e2", "key-1", later)), later.Add(-window))
 	require.NoError(t, err)
 	require.NotNil(t, prev)
 	assert.Equal(t, "e1", prev.ID)
@@ -33,7 +40,7 @@ func TestBeginEventIdempotency(t *testing.T) {
 
 	require.NoError(t, s.CompleteEvent(ctx, "e1", webhook.Completion{State: webhook.StateProcessed,
 		Result: json.RawMessage(`{"ok":true}`), Duration: 1500 * time.Microsecond, At: t0.Add(time.Second)}))
-	prev, err = s.BeginEvent(ctx, event("e3", "key-1", later), later.Add(-window))
+	prev, err = s.BeginEvent(ctx, Event("e3", "key-1", later), later.Add(-window))
 	require.NoError(t, err)
 	require.NotNil(t, prev)
 	assert.Equal(t, "e1", prev.ID)
@@ -46,18 +53,18 @@ func TestBeginEventIdempotency(t *testing.T) {
 
 	// After the window: a new row.
 	much := t0.Add(window + time.Hour)
-	prev, err = s.BeginEvent(ctx, event("e4", "key-1", much), much.Add(-window))
+	prev, err = s.BeginEvent(ctx, Event("e4", "key-1", much), much.Add(-window))
 	require.NoError(t, err)
 	assert.Nil(t, prev)
 	// …and the newest row within the window is what a repeat now finds.
-	prev, err = s.BeginEvent(ctx, otherOwner(event("e5", "key-1", much)), much.Add(-window))
+	prev, err = s.BeginEvent(ctx, otherOwner(Event("e5", "key-1", much)), much.Add(-window))
 	require.NoError(t, err)
 	require.NotNil(t, prev)
 	assert.Equal(t, "e4", prev.ID)
 
 	// Empty keys never dedupe.
 	for _, id := range []string{"n1", "n2", "n3"} {
-		prev, err := s.BeginEvent(ctx, event(id, "", t0), time.Time{})
+		prev, err := s.BeginEvent(ctx, Event(id, "", t0), time.Time{})
 		require.NoError(t, err)
 		assert.Nil(t, prev)
 	}
@@ -70,15 +77,14 @@ func TestBeginEventIdempotency(t *testing.T) {
 	assert.ElementsMatch(t, []string{"e1", "e4", "n1", "n2", "n3"}, ids, "no second row for a repeat")
 
 	// The same id twice is an error, not a silent overwrite.
-	_, err = s.BeginEvent(ctx, event("e1", "", t0), t0)
+	_, err = s.BeginEvent(ctx, Event("e1", "", t0), t0)
 	require.Error(t, err)
 }
 
-func TestCompleteEvent(t *testing.T) {
-	t.Parallel()
+func testCompleteEvent(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	_, err := s.BeginEvent(ctx, event("e1", "k", t0), time.Time{})
+	s := open(t, url)
+	_, err := s.BeginEvent(ctx, Event("e1", "k", t0), time.Time{})
 	require.NoError(t, err)
 
 	err = s.CompleteEvent(ctx, "nope", webhook.Completion{State: webhook.StateProcessed})
@@ -89,7 +95,7 @@ func TestCompleteEvent(t *testing.T) {
 	// A server-side failure releases the key: the retry is processed again.
 	require.NoError(t, s.CompleteEvent(ctx, "e1", webhook.Completion{State: webhook.StateFailed,
 		ErrorCode: "processing_error", ErrorMessage: "boom", ReleaseKey: true, At: t0}))
-	prev, err := s.BeginEvent(ctx, event("e2", "k", t0), time.Time{})
+	prev, err := s.BeginEvent(ctx, Event("e2", "k", t0), time.Time{})
 	require.NoError(t, err)
 	assert.Nil(t, prev)
 
@@ -102,12 +108,11 @@ func TestCompleteEvent(t *testing.T) {
 	assert.Nil(t, evs[0].Body, "listing never carries bodies")
 }
 
-func TestListAndPruneEvents(t *testing.T) {
-	t.Parallel()
+func testListAndPruneEvents(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	for i := range 10 {
-		ev := event(string(rune('a'+i)), "", t0.Add(time.Duration(i)*time.Minute))
+		ev := Event(string(rune('a'+i)), "", t0.Add(time.Duration(i)*time.Minute))
 		if i%2 == 1 {
 			ev.ClientID, ev.Source = "client-2", "clickup"
 		}
@@ -145,4 +150,39 @@ func TestListAndPruneEvents(t *testing.T) {
 	evs, err := s.ListEvents(ctx, webhook.EventFilter{})
 	require.NoError(t, err)
 	assert.Equal(t, "jihgfe", ids(evs))
+}
+
+// testCompleteEventMergesItsGraphAtomically: the result of a call and the
+// graph it produced commit together, or not at all.
+func testCompleteEventMergesItsGraphAtomically(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	g := GraphOf("acme", 2, "x")
+
+	_, err := s.BeginEvent(ctx, Event("wh-1", "k1", t0), time.Time{})
+	require.NoError(t, err)
+	require.NoError(t, s.CompleteEvent(ctx, "wh-1", webhook.Completion{State: webhook.StateProcessed,
+		Result: []byte(`{}`), At: t0.Add(time.Second), Graph: &g}))
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "acme"})
+	require.NoError(t, err)
+	require.Len(t, cg.Nodes, len(g.KnowledgeNodes))
+	for _, n := range cg.Nodes {
+		assert.Equal(t, []string{"wh-1"}, n.WebhookIDs, n.ID)
+		assert.Equal(t, t0.Add(time.Second), n.LastSeen.UTC(), n.ID)
+	}
+
+	other := GraphOf("nobody", 1, "y")
+	err = s.CompleteEvent(ctx, "no-such-event", webhook.Completion{State: webhook.StateProcessed, Graph: &other})
+	require.ErrorIs(t, err, webhook.ErrNotFound)
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "nobody"})
+	require.NoError(t, err)
+	assert.Empty(t, cg.Nodes, "a completion that failed merged nothing")
+
+	_, err = s.BeginEvent(ctx, Event("wh-2", "k2", t0), time.Time{})
+	require.NoError(t, err)
+	require.NoError(t, s.CompleteEvent(ctx, "wh-2", webhook.Completion{State: webhook.StateFailed,
+		ErrorCode: "processing_error", Graph: &other}))
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "nobody"})
+	require.NoError(t, err)
+	assert.Empty(t, cg.Nodes, "a failed call's graph is not merged")
 }

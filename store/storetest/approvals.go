@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -14,10 +14,17 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/approval"
 )
 
-func TestApprovalCreateGetList(t *testing.T) {
-	t.Parallel()
+var approvalTests = []test{
+	{"ApprovalCreateGetList", testApprovalCreateGetList},
+	{"ApprovalListCursorAndRequester", testApprovalListCursorAndRequester},
+	{"ApprovalTransitions", testApprovalTransitions},
+	{"ApprovalTransitionCASAcrossReplicas", testApprovalTransitionCAS},
+	{"StoreRefusesTransitionsOutsideTheTable", testStoreRefusesTransitionsOutsideTheTable},
+}
+
+func testApprovalCreateGetList(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	want := createPending(t, s, "a1", t0)
 	got, err := s.GetApproval(ctx, "a1")
 	require.NoError(t, err)
@@ -57,10 +64,9 @@ func TestApprovalCreateGetList(t *testing.T) {
 	assert.Equal(t, "", ids(approval.Filter{States: []approval.State{approval.StateDelivered}}))
 }
 
-func TestApprovalTransitions(t *testing.T) {
-	t.Parallel()
+func testApprovalTransitions(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	createPending(t, s, "a1", t0)
 	t1, t2, t3 := t0.Add(time.Minute), t0.Add(2*time.Minute), t0.Add(3*time.Minute)
 
@@ -83,6 +89,9 @@ func TestApprovalTransitions(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, d, r.Delivery)
 	assert.Equal(t, "alice", r.DecidedBy, "a non-decision keeps the decision")
+	got, err := s.GetApproval(ctx, "a1")
+	require.NoError(t, err)
+	assert.Equal(t, r, got, "what a transition returns is what is stored")
 
 	_, err = s.TransitionApproval(ctx, approval.Transition{ID: "a1", From: []approval.State{approval.StatePending},
 		To: approval.StateRejected, Actor: "bob", At: t3})
@@ -107,48 +116,123 @@ func TestApprovalTransitions(t *testing.T) {
 	}, evs, "oldest first")
 }
 
-func TestApprovalTransitionCAS(t *testing.T) {
-	t.Parallel()
+// testApprovalTransitionCAS decides each of 10 pending requests from 20
+// goroutines on two replicas released at once: exactly one decision per
+// request wins, the others conflict, and the audit trail holds one decision.
+func testApprovalTransitionCAS(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
-	createPending(t, s, "a1", t0)
-
-	const n = 20
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			_, errs[i] = s.TransitionApproval(ctx, approval.Transition{ID: "a1",
-				From: []approval.State{approval.StatePending}, To: approval.StateApproved,
-				Actor: fmt.Sprintf("reviewer-%d", i), At: t0.Add(time.Minute), Decision: true})
+	rs := replicas(t, url)
+	const requests, deciders = 10, 20
+	for r := range requests {
+		createPending(t, rs[0], fmt.Sprintf("a%d", r), t0)
+	}
+	// Every decider holds a connection before the start, so that they race.
+	var warm sync.WaitGroup
+	for i := range deciders {
+		warm.Go(func() {
+			_, err := rs[i%2].GetApproval(ctx, "a0")
+			assert.NoError(t, err)
 		})
 	}
-	wg.Wait()
-	ok, conflicts := 0, 0
-	for _, err := range errs {
-		switch {
-		case err == nil:
-			ok++
-		case errors.Is(err, approval.ErrConflict):
-			conflicts++
-		default:
-			t.Errorf("unexpected error: %v", err)
+	warm.Wait()
+
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make([][]error, requests)
+	for r := range requests {
+		errs[r] = make([]error, deciders)
+		for i := range deciders {
+			to := approval.StateApproved
+			if i%2 == 1 {
+				to = approval.StateRejected
+			}
+			wg.Go(func() {
+				<-start
+				_, errs[r][i] = rs[i%2].TransitionApproval(ctx, approval.Transition{ID: fmt.Sprintf("a%d", r),
+					From: []approval.State{approval.StatePending}, To: to,
+					Actor: fmt.Sprintf("reviewer-%d", i), At: t0.Add(time.Minute), Decision: true})
+			})
 		}
 	}
-	assert.Equal(t, 1, ok)
-	assert.Equal(t, n-1, conflicts)
-	evs, err := s.ApprovalEvents(ctx, "a1")
-	require.NoError(t, err)
-	assert.Len(t, evs, 2, "one creation, one decision")
+	close(start)
+	wg.Wait()
+	for r := range requests {
+		id := fmt.Sprintf("a%d", r)
+		ok, conflicts := 0, 0
+		for _, err := range errs[r] {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, approval.ErrConflict):
+				conflicts++
+			default:
+				t.Errorf("%s: unexpected error: %v", id, err)
+			}
+		}
+		assert.Equal(t, 1, ok, "%s: one decision wins", id)
+		assert.Equal(t, deciders-1, conflicts, id)
+		evs, err := rs[1].ApprovalEvents(ctx, id)
+		require.NoError(t, err)
+		require.Len(t, evs, 2, "%s: one creation, one decision", id)
+		got, err := rs[1].GetApproval(ctx, id)
+		require.NoError(t, err)
+		assert.Equal(t, evs[1].To, got.State, id)
+		assert.Equal(t, evs[1].Actor, got.DecidedBy, "%s: the decision stored is the one audited", id)
+	}
 }
 
-// TestApprovalListCursorAndRequester pages through requests that share a
+// testStoreRefusesTransitionsOutsideTheTable tries every pair of states: the
+// store applies exactly the transitions approval.CanTransition allows.
+func testStoreRefusesTransitionsOutsideTheTable(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	// path reaches each state from pending through allowed transitions.
+	path := map[approval.State][]approval.State{
+		approval.StatePending:    nil,
+		approval.StateApproved:   {approval.StateApproved},
+		approval.StateRejected:   {approval.StateRejected},
+		approval.StateExpired:    {approval.StateExpired},
+		approval.StateDelivering: {approval.StateApproved, approval.StateDelivering},
+		approval.StateDelivered:  {approval.StateApproved, approval.StateDelivering, approval.StateDelivered},
+		approval.StateFailed:     {approval.StateApproved, approval.StateDelivering, approval.StateFailed},
+	}
+	n := 0
+	for _, from := range approval.States {
+		for _, to := range approval.States {
+			n++
+			id := "tr-" + string(from) + "-" + string(to)
+			createPending(t, s, id, t0)
+			cur := approval.StatePending
+			for _, step := range path[from] {
+				_, err := s.TransitionApproval(ctx, approval.Transition{ID: id, From: []approval.State{cur}, To: step, Actor: "test", At: t0})
+				require.NoError(t, err, "%s → %s on the way to %s", cur, step, from)
+				cur = step
+			}
+			_, err := s.TransitionApproval(ctx, approval.Transition{ID: id, From: []approval.State{from}, To: to, Actor: "test", At: t0})
+			got, gerr := s.GetApproval(ctx, id)
+			require.NoError(t, gerr)
+			if approval.CanTransition(from, to) {
+				assert.NoError(t, err, "%s → %s is in the table", from, to)
+				assert.Equal(t, to, got.State)
+			} else {
+				assert.ErrorIs(t, err, approval.ErrInvalidTransition, "%s → %s is not in the table", from, to)
+				assert.Equal(t, from, got.State, "a refused transition changes nothing")
+			}
+		}
+	}
+	assert.Equal(t, 49, n)
+	bad := pendingRequest("born-delivered", t0)
+	bad.State = approval.StateDelivered
+	assert.ErrorIs(t, s.CreateApproval(ctx, bad, approval.Event{ApprovalID: bad.ID, At: t0, To: approval.StateDelivered}),
+		approval.ErrInvalidTransition)
+}
+
+// testApprovalListCursorAndRequester pages through requests that share a
 // creation time (the cursor breaks ties by id) and selects by requester
 // principal whatever label follows it.
-func TestApprovalListCursorAndRequester(t *testing.T) {
-	t.Parallel()
+func testApprovalListCursorAndRequester(t *testing.T, url string) {
 	ctx := context.Background()
-	s, _ := openStore(t)
+	s := open(t, url)
 	requesters := []string{"token:mcp (mcp-client:Claude)", "token:mcp", "token:mcpx (mcp-client:y)",
 		"anonymous (mcp-client:token:mcp)", "token:mcp (cli:a (b))"}
 	for i := range 10 {
