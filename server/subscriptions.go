@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,6 +21,7 @@ import (
 type subscriptions struct {
 	mu        sync.Mutex
 	byURI     map[string]map[mcpserver.ClientSession]*holds
+	byBase    map[string]map[string]struct{}  // URI without its query → the subscribed URIs with it
 	bySession map[mcpserver.ClientSession]int // how many URIs each session holds
 
 	sent, dropped atomic.Int64 // notifications queued to sessions, or dropped on a full queue
@@ -37,7 +39,14 @@ const maxURIsPerSession = 1000
 
 func newSubscriptions() *subscriptions {
 	return &subscriptions{byURI: map[string]map[mcpserver.ClientSession]*holds{},
-		bySession: map[mcpserver.ClientSession]int{}}
+		byBase: map[string]map[string]struct{}{}, bySession: map[mcpserver.ClientSession]int{}}
+}
+
+// baseOf is a URI without its query: the resource whose pages
+// (kg://clients/acme?cursor=…) a subscription may name.
+func baseOf(uri string) string {
+	base, _, _ := strings.Cut(uri, "?")
+	return base
 }
 
 // hooks are the mcp-go hooks that keep the registry.
@@ -82,6 +91,7 @@ func (r *subscriptions) change(sess mcpserver.ClientSession, uri string, f func(
 	if sessions == nil {
 		sessions = map[mcpserver.ClientSession]*holds{}
 		r.byURI[uri] = sessions
+		r.link(uri)
 	}
 	h := sessions[sess]
 	if h == nil {
@@ -101,7 +111,26 @@ func (r *subscriptions) change(sess mcpserver.ClientSession, uri string, f func(
 		}
 	}
 	if len(sessions) == 0 {
-		delete(r.byURI, uri)
+		r.forget(uri)
+	}
+}
+
+// link indexes a newly subscribed URI under its base.
+func (r *subscriptions) link(uri string) {
+	base := baseOf(uri)
+	if r.byBase[base] == nil {
+		r.byBase[base] = map[string]struct{}{}
+	}
+	r.byBase[base][uri] = struct{}{}
+}
+
+// forget removes a URI nobody is subscribed to any more.
+func (r *subscriptions) forget(uri string) {
+	delete(r.byURI, uri)
+	base := baseOf(uri)
+	delete(r.byBase[base], uri)
+	if len(r.byBase[base]) == 0 {
+		delete(r.byBase, base)
 	}
 }
 
@@ -113,7 +142,7 @@ func (r *subscriptions) drop(sess mcpserver.ClientSession) {
 	for uri, sessions := range r.byURI {
 		delete(sessions, sess)
 		if len(sessions) == 0 {
-			delete(r.byURI, uri)
+			r.forget(uri)
 		}
 	}
 }
@@ -125,31 +154,35 @@ func (r *subscriptions) count(uri string) int {
 	return len(r.byURI[uri])
 }
 
-// notify queues notifications/resources/updated for uri to every session
-// subscribed to it. It never blocks: a session whose queue is full misses it
+// notify queues notifications/resources/updated to every session subscribed
+// to uri, or to a page of it (uri with a query): each hears of the URI it
+// subscribed to. It never blocks: a session whose queue is full misses it
 // (mcp-go's own notifications do the same).
 func (r *subscriptions) notify(uri string) {
+	type target struct {
+		sess mcpserver.ClientSession
+		uri  string
+	}
 	r.mu.Lock()
-	sessions := make([]mcpserver.ClientSession, 0, len(r.byURI[uri]))
-	for sess := range r.byURI[uri] {
-		sessions = append(sessions, sess)
+	var targets []target
+	for subscribed := range r.byBase[uri] {
+		for sess := range r.byURI[subscribed] {
+			targets = append(targets, target{sess, subscribed})
+		}
 	}
 	r.mu.Unlock()
-	if len(sessions) == 0 {
-		return
-	}
-	n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION, Notification: mcp.Notification{
-		Method: mcp.MethodNotificationResourceUpdated,
-		Params: mcp.NotificationParams{AdditionalFields: map[string]any{"uri": uri}},
-	}}
-	for _, sess := range sessions {
+	for _, t := range targets {
+		n := mcp.JSONRPCNotification{JSONRPC: mcp.JSONRPC_VERSION, Notification: mcp.Notification{
+			Method: mcp.MethodNotificationResourceUpdated,
+			Params: mcp.NotificationParams{AdditionalFields: map[string]any{"uri": t.uri}},
+		}}
 		// As mcp-go does before it notifies: a Streamable HTTP session then
 		// answers on an event stream.
-		if up, ok := sess.(mcpserver.SessionWithStreamableHTTPConfig); ok {
+		if up, ok := t.sess.(mcpserver.SessionWithStreamableHTTPConfig); ok {
 			up.UpgradeToSSEWhenReceiveNotification()
 		}
 		select {
-		case sess.NotificationChannel() <- n:
+		case t.sess.NotificationChannel() <- n:
 			r.sent.Add(1)
 		default:
 			r.dropped.Add(1)

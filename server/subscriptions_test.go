@@ -152,3 +152,25 @@ func TestSubscriptionsPerSessionAreBounded(t *testing.T) {
 	assert.Zero(t, r.bySession[sess])
 	assert.Zero(t, r.count("kg://clients/extra"))
 }
+
+// TestSubscriptionToAPageHearsOfItsResource: a subscription to one page of a
+// client's graph (kg://clients/acme-corp?limit=5) is told when the graph
+// changes, under the URI it subscribed to.
+func TestSubscriptionToAPageHearsOfItsResource(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t, testConfig())
+	lc := newLiveClient(t, liveTransports[1].connect(t, e), mcp.ProtocolVersion20251125)
+	page := clientGraphURI("acme-corp") + "?limit=5"
+	lc.subscribe(t, page)
+	postTask(t, e, "acme-corp", "t-1", "Quarterly report")
+	assert.Equal(t, []string{page}, lc.waitUpdated(t, 1)[:1])
+
+	req := mcp.UnsubscribeRequest{}
+	req.Params.URI = page
+	require.NoError(t, lc.c.Unsubscribe(context.Background(), req))
+	subs := e.srv.live.subs
+	subs.mu.Lock()
+	defer subs.mu.Unlock()
+	assert.Empty(t, subs.byURI)
+	assert.Empty(t, subs.byBase, "the index forgets the URI too")
+}
