@@ -3,7 +3,8 @@
 // Publish, which never blocks, and a Notifier delivers the changes on its own
 // goroutine, at most one per change per interval, in the order they were first
 // published. Changes committed by other processes (replicas sharing a
-// PostgreSQL database) come in through a Feed.
+// PostgreSQL database) come in through a Feed, and a second Notifier can
+// coalesce what this process broadcasts on it.
 package live
 
 import (
@@ -33,12 +34,18 @@ type Change struct {
 	ID   string `json:"id,omitempty"`
 }
 
-// Feed delivers changes committed by other processes, e.g. a PostgreSQL
-// LISTEN/NOTIFY connection. Run calls publish for each change until ctx ends
-// and returns ctx's error, or another error when the feed is lost (the caller
-// logs it and may run the feed again). publish never blocks.
+// Feed carries changes between the processes that share one database (the
+// replicas of a PostgreSQL deployment, over LISTEN/NOTIFY).
 type Feed interface {
+	// Run calls publish for each change another process broadcast (never
+	// for this process's own) until ctx ends, and returns ctx's error, or
+	// another error when the feed is lost: the caller logs it and may run the
+	// feed again. publish never blocks.
 	Run(ctx context.Context, publish func(Change)) error
+	// Broadcast tells the other processes of changes committed here. It is
+	// best effort: a change a process misses is missing from its
+	// notifications only, never from the data.
+	Broadcast(ctx context.Context, changes []Change) error
 }
 
 // Defaults of Config.

@@ -28,9 +28,13 @@ const maxListedClients = 1000
 
 // liveState pushes changes to MCP sessions: the registry's and the approval
 // service's observers publish to the notifier (never blocking a webhook), and
-// its goroutine tells the subscribed sessions (deliverChanges).
+// its goroutine tells the subscribed sessions (deliverChanges). With a feed
+// (replicas on PostgreSQL) they also publish to the outbox, whose goroutine
+// broadcasts them, coalesced alike, to the other replicas; what the feed hears
+// from those goes to the notifier only.
 type liveState struct {
 	notifier *live.Notifier
+	outbox   *live.Notifier
 	subs     *subscriptions
 	feed     live.Feed // changes committed by other replicas; nil: none
 
@@ -43,6 +47,7 @@ type liveState struct {
 func (s *Server) initLive() *mcpserver.Hooks {
 	s.live = &liveState{subs: newSubscriptions(), feed: s.deps.Changes, known: map[string]bool{}}
 	s.live.notifier = live.NewNotifier(live.Config{Deliver: s.deliverChanges})
+	s.live.outbox = live.NewNotifier(live.Config{Deliver: s.broadcastChanges})
 	return s.live.subs.hooks()
 }
 
@@ -69,8 +74,28 @@ func (s *Server) startLive(ctx context.Context) {
 	s.bgDone.Add(1)
 	go func() { defer s.bgDone.Done(); s.live.notifier.Run(ctx) }()
 	if s.live.feed != nil {
-		s.bgDone.Add(1)
+		s.bgDone.Add(2)
 		go func() { defer s.bgDone.Done(); s.runFeed(ctx) }()
+		go func() { defer s.bgDone.Done(); s.live.outbox.Run(ctx) }()
+	}
+}
+
+// broadcastChanges runs on the outbox's goroutine: it tells the other
+// replicas of the changes committed here.
+func (s *Server) broadcastChanges(changes []live.Change) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.live.feed.Broadcast(ctx, changes); err != nil {
+		s.log.Warn("changes not broadcast to the other replicas", "count", len(changes), "err", err)
+	}
+}
+
+// publish reports a change committed here: to this replica's sessions, and
+// to the other replicas when there is a feed.
+func (s *Server) publish(c live.Change) {
+	s.live.notifier.Publish(c)
+	if s.live.feed != nil {
+		s.live.outbox.Publish(c)
 	}
 }
 
@@ -95,16 +120,16 @@ func (s *Server) runFeed(ctx context.Context) {
 // events://recent, a merged graph its client's resource.
 func (s *Server) onCommitted(c tools.Committed) {
 	if c.Kind == webhook.KindWebhook {
-		s.live.notifier.Publish(live.Change{Kind: live.KindEvents})
+		s.publish(live.Change{Kind: live.KindEvents})
 	}
 	if c.GraphClientID != "" {
-		s.live.notifier.Publish(live.Change{Kind: live.KindClient, ID: c.GraphClientID})
+		s.publish(live.Change{Kind: live.KindClient, ID: c.GraphClientID})
 	}
 }
 
 // onApprovalChange is the approval service's observer.
 func (s *Server) onApprovalChange(r approval.Request) {
-	s.live.notifier.Publish(live.Change{Kind: live.KindApproval, ID: r.ID})
+	s.publish(live.Change{Kind: live.KindApproval, ID: r.ID})
 }
 
 // deliverChanges runs on the notifier's goroutine: clients seen for the first

@@ -98,6 +98,8 @@ func TestNotifyNeverWaitsForASession(t *testing.T) {
 // chanFeed is a change feed of "other replicas" driven by the test.
 type chanFeed chan live.Change
 
+func (f chanFeed) Broadcast(context.Context, []live.Change) error { return nil }
+
 func (f chanFeed) Run(ctx context.Context, publish func(live.Change)) error {
 	for {
 		select {
