@@ -85,6 +85,7 @@ var liveTransports = []struct {
 	}},
 	{"streamable-http-2025-11-25", func(t *testing.T, e *testEnv) *client.Client {
 		// The standalone GET stream carries notifications on 2025-11-25.
+		//lint:ignore SA1019 the standalone GET stream is how 2025-11-25 clients receive notifications
 		tr, err := transport.NewStreamableHTTP(e.http.URL+"/mcp", transport.WithContinuousListening())
 		require.NoError(t, err)
 		return client.NewClient(tr, client.WithProtocolVersion(mcp.ProtocolVersion20251125))
@@ -131,6 +132,7 @@ func (lc *liveClient) subscribe(t *testing.T, uris ...string) {
 		for _, uri := range uris {
 			req := mcp.SubscribeRequest{}
 			req.Params.URI = uri
+			//lint:ignore SA1019 resources/subscribe is the 2025-11-25 protocol under test
 			require.NoError(t, lc.c.Subscribe(ctx, req))
 		}
 		return

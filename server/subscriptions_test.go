@@ -30,6 +30,7 @@ func TestSubscriptionsEndWithTheirStream(t *testing.T) {
 			require.Equal(t, 1, subscribed())
 			req := mcp.UnsubscribeRequest{}
 			req.Params.URI = uri
+			//lint:ignore SA1019 resources/unsubscribe is the 2025-11-25 protocol under test
 			require.NoError(t, lc.c.Unsubscribe(ctx, req))
 			assert.Zero(t, subscribed(), "unsubscribed")
 			lc.subscribe(t, uri)
@@ -169,6 +170,7 @@ func TestSubscriptionToAPageHearsOfItsResource(t *testing.T) {
 
 	req := mcp.UnsubscribeRequest{}
 	req.Params.URI = page
+	//lint:ignore SA1019 resources/unsubscribe is the 2025-11-25 protocol under test
 	require.NoError(t, lc.c.Unsubscribe(context.Background(), req))
 	subs := e.srv.live.subs
 	subs.mu.Lock()

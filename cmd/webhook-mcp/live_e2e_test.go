@@ -80,6 +80,7 @@ func TestStdioSubprocessResourceUpdates(t *testing.T) {
 			} else {
 				req := mcp.SubscribeRequest{}
 				req.Params.URI = uri
+				//lint:ignore SA1019 resources/subscribe is the 2025-11-25 protocol under test
 				require.NoError(t, c.Subscribe(ctx, req))
 			}
 			post := func(clientID, task string) {

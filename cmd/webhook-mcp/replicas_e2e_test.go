@@ -31,6 +31,7 @@ func TestReplicasPushUpdatesThroughPostgres(t *testing.T) {
 	_, baseA, _ := startServe(t, env)
 	_, baseB, stderrB := startServe(t, env)
 
+	//lint:ignore SA1019 the standalone GET stream is how 2025-11-25 clients receive notifications
 	tr, err := transport.NewStreamableHTTP(baseB+"/mcp", transport.WithContinuousListening())
 	require.NoError(t, err)
 	c := client.NewClient(tr, client.WithProtocolVersion(mcp.ProtocolVersion20251125))
@@ -53,6 +54,7 @@ func TestReplicasPushUpdatesThroughPostgres(t *testing.T) {
 	require.NoError(t, err)
 	sub := mcp.SubscribeRequest{}
 	sub.Params.URI = "kg://clients/acme-corp"
+	//lint:ignore SA1019 resources/subscribe is the 2025-11-25 protocol under test
 	require.NoError(t, c.Subscribe(ctx, sub))
 
 	// B's feed listens shortly after B is ready: post to A until B hears.
