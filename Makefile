@@ -4,7 +4,8 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint deadcode fmt bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools
+.PHONY: build run stdio test test-short lint deadcode fmt bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools \
+	mcpb mcpb-validate walkthrough
 
 # Linters, pinned: installed with go install on first use into bin/tools/<version>/.
 STATICCHECK_VERSION := v0.8.2
@@ -82,8 +83,27 @@ inspector-check: build
 node-tools:
 	bash -c '. scripts/node-tools.sh'
 
+# Claude Desktop bundles and the MCP Registry entry (docs/distribution.md):
+# dist/webhook-mcp-<os>-<arch>.mcpb for PLATFORMS (default: linux/amd64
+# linux/arm64 darwin/arm64 darwin/amd64 windows/amd64), dist/SHA256SUMS and
+# dist/server.json, validated against testdata/mcp-registry/server.schema.json.
+PLATFORMS ?=
+mcpb:
+	$(GO) run ./internal/bundle/mkbundle -version $(VERSION) -out dist -platforms "$(PLATFORMS)"
+
+# `mcpb unpack` and `mcpb validate` (npm @anthropic-ai/mcpb, pinned in
+# scripts/node-tools.sh) on every dist/*.mcpb.
+mcpb-validate:
+	./scripts/mcpb-validate.sh
+
+# The README's walkthrough blocks (<!-- walkthrough -->), top to bottom, in one
+# bash against a fresh server (cmd/webhook-mcp/walkthrough_test.go; make test
+# runs it too). Needs bash, curl and jq.
+walkthrough:
+	$(GO) test -count=1 -run 'TestREADMEWalkthrough|TestWalkthrough' ./cmd/webhook-mcp
+
 bench-micro:
 	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/ ./live/
 
 clean:
-	rm -rf bin data
+	rm -rf bin data dist

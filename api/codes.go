@@ -25,6 +25,7 @@ const (
 	CodeProcessingError      = "processing_error"
 	CodeShuttingDown         = "shutting_down"
 	CodeStoreUnavailable     = "store_unavailable"
+	CodeTooManySessions      = "too_many_sessions"
 	// CodeAbandoned is never an answer: it marks an inbox entry whose call
 	// ended without completing, as list_webhook_events shows it.
 	CodeAbandoned = "abandoned"
@@ -69,6 +70,7 @@ var codeTable = [...]CodeInfo{
 	{CodeProcessingError, http.StatusInternalServerError, false, "internal error while processing; the server log has the details under the id of this call"},
 	{CodeShuttingDown, http.StatusServiceUnavailable, false, "the server is shutting down; retry shortly"},
 	{CodeStoreUnavailable, http.StatusServiceUnavailable, false, "the store cannot commit; retry"},
+	{CodeTooManySessions, http.StatusServiceUnavailable, false, "the server holds MCP_MAX_SESSIONS MCP sessions; retry later"},
 	{CodeAbandoned, http.StatusInternalServerError, false, "the call ended without completing (process stopped, caller gone or store failure); a repeat runs again"},
 }
 

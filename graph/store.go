@@ -2,8 +2,12 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"time"
 )
+
+// ErrNotFound means no node of the client's graph has the id.
+var ErrNotFound = errors.New("graph node not found")
 
 // Store persists each client's merged knowledge graph.
 type Store interface {
@@ -18,4 +22,7 @@ type Store interface {
 	// prefix (case-sensitive; empty: all), in id order, at most limit of them
 	// (<= 0: the store's default). Errors are the driver's.
 	ClientIDs(ctx context.Context, prefix string, limit int) ([]string, error)
+	// GraphNode returns one node of a client's graph with its direct
+	// relationships in either direction, or ErrNotFound.
+	GraphNode(ctx context.Context, clientID, nodeID string) (SearchHit, error)
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make inspector-check: the MCP Inspector CLI (@modelcontextprotocol/inspector
-# --cli) lists and calls the tools over stdio and over Streamable HTTP (/mcp).
+# --cli) lists and calls the tools over stdio and over Streamable HTTP (/mcp),
+# and with an OAuth access token in --header.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/node-tools.sh
@@ -32,5 +33,11 @@ start_server env
 check "http tools/list" "$out/http-list.json" '"name": "process_webhook_data"'
 "$NODE" "$INSPECTOR" --cli "$BASE_URL/mcp" --transport http "${call_args[@]}" >"$out/http-call.json" 2>>"$out/http.err" || { cat "$out/http.err"; exit 1; }
 check "http tools/call" "$out/http-call.json" 'task:task-1'
+
+# OAuth: a real OpenID provider in a Go test issues the token the Inspector
+# sends with --header "Authorization: Bearer <token>" (server/inspector_test.go).
+NODE="$NODE" INSPECTOR_CLI="$INSPECTOR" go test -count=1 -v -run '^TestInspectorCLIWithOAuthToken$' ./server >"$out/oauth.log" 2>&1 ||
+	{ cat "$out/oauth.log"; exit 1; }
+check "oauth bearer tools/call" "$out/oauth.log" '^--- PASS: TestInspectorCLIWithOAuthToken'
 rm -rf "$out"
-echo "inspector-check ok: tools listed and called over stdio and /mcp"
+echo "inspector-check ok: tools listed and called over stdio and /mcp, and with an OAuth bearer token"

@@ -36,41 +36,27 @@ func webStatic() http.Handler {
 }
 
 // pageHeaders forbid framing, off-site resources and caching on every page.
+// The referrer policy is same-origin, not no-referrer: under no-referrer a
+// browser sends "Origin: null" with the page's own forms, which checkOrigin
+// would refuse; nothing leaks to other sites either way.
 func pageHeaders(w http.ResponseWriter) {
 	h := w.Header()
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "frame-ancestors 'none'; default-src 'self'; form-action 'self'; base-uri 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cache-Control", "no-store")
 }
 
 // pageHandler is a page that needs a signed-in reviewer.
 type pageHandler func(w http.ResponseWriter, r *http.Request, sess *webSession)
 
-// reviewerPage signs requests in: with APPROVAL_TOKEN set, a signed-in session
-// is required (GET goes to the login page, anything else is 401); without it,
-// only loopback is served and every loopback browser gets a session.
+// reviewerPage demands a signed-in session: a GET without one goes to the
+// login page, anything else is 401. No peer address is trusted.
 func (s *Server) reviewerPage(next pageHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		pageHeaders(w)
 		sess, ok := s.review.session(r)
-		if s.cfg.ApprovalToken == "" {
-			if !isLoopback(r.RemoteAddr) {
-				http.Error(w, "APPROVAL_TOKEN is not set, so the approvals page only answers loopback", http.StatusUnauthorized)
-				return
-			}
-			if !ok || !sess.authed {
-				if r.Method != http.MethodGet {
-					http.Error(w, "no session: reload the page", http.StatusUnauthorized)
-					return
-				}
-				sess = s.review.newSession(true)
-				s.review.setCookie(w, r, sess)
-			}
-			next(w, r, sess)
-			return
-		}
 		if !ok || !sess.authed {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/approvals/login", http.StatusSeeOther)
@@ -83,23 +69,36 @@ func (s *Server) reviewerPage(next pageHandler) http.HandlerFunc {
 	}
 }
 
-// handleLoginPage shows the sign-in form (with its own CSRF token).
+// handleLoginPage shows the sign-in form (with its own CSRF token). With
+// ?code= from the one-time link printed at start, it signs in directly.
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	pageHeaders(w)
-	if s.cfg.ApprovalToken == "" {
-		http.Redirect(w, r, "/approvals", http.StatusSeeOther)
-		return
-	}
 	sess, ok := s.review.session(r)
 	if ok && sess.authed {
 		http.Redirect(w, r, "/approvals", http.StatusSeeOther)
 		return
 	}
+	if code := r.URL.Query().Get("code"); code != "" {
+		if blocked, wait := s.authThrottled(r); blocked {
+			s.renderLoginThrottled(w, wait)
+			return
+		}
+		if s.review.signIn.redeem(code, s.deps.Now()) {
+			s.log.InfoContext(r.Context(), "approvals page: signed in with the one-time link", "client_ip", s.clientIP(r))
+			s.startReviewerSession(w, r, sess)
+			return
+		}
+		s.authFailed(r, "sign-in link")
+	}
 	if !ok {
 		sess = s.review.newSession(false)
 		s.review.setCookie(w, r, sess)
 	}
-	s.render(w, http.StatusOK, "login.html", map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf})
+	data := map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf}
+	if r.URL.Query().Get("code") != "" {
+		data["Error"] = "That sign-in link was already used or has expired. Sign in with the token" + s.tokenHint() + "."
+	}
+	s.render(w, http.StatusOK, "login.html", data)
 }
 
 // handleLogin checks APPROVAL_TOKEN and starts a new signed-in session.
@@ -111,17 +110,44 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the form expired: reload the sign-in page", http.StatusForbidden)
 		return
 	}
-	token := r.PostFormValue("token")
-	if s.cfg.ApprovalToken == "" || subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.ApprovalToken)) != 1 {
-		s.log.Warn("approvals page: sign-in with a wrong token", "remote", r.RemoteAddr)
-		s.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf,
-			"Error": "That token is not APPROVAL_TOKEN."})
+	if blocked, wait := s.authThrottled(r); blocked {
+		s.renderLoginThrottled(w, wait)
 		return
 	}
-	s.review.endSession(sess.id)
+	token := r.PostFormValue("token")
+	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.ApprovalToken)) != 1 {
+		s.authFailed(r, "sign-in token")
+		s.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf,
+			"Error": "That token is not APPROVAL_TOKEN" + s.tokenHint() + "."})
+		return
+	}
+	s.startReviewerSession(w, r, sess)
+}
+
+// startReviewerSession replaces old (if any) by a new signed-in session and
+// goes to the pending list.
+func (s *Server) startReviewerSession(w http.ResponseWriter, r *http.Request, old *webSession) {
+	if old != nil {
+		s.review.endSession(old.id)
+	}
 	fresh := s.review.newSession(true)
 	s.review.setCookie(w, r, fresh)
 	http.Redirect(w, r, "/approvals", http.StatusSeeOther)
+}
+
+// renderLoginThrottled answers a client IP with too many failed sign-ins.
+func (s *Server) renderLoginThrottled(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", retryAfter(wait))
+	s.render(w, http.StatusTooManyRequests, "login.html", map[string]any{"Title": "Sign in", "Login": true,
+		"Error": "Too many failed sign-ins from this address (rate_limited): try again in " + retryAfter(wait) + " s."})
+}
+
+// tokenHint says where the token is when it was generated into DATA_DIR.
+func (s *Server) tokenHint() string {
+	if s.review.tokenFile == "" {
+		return ""
+	}
+	return " (on the server: DATA_DIR/" + ApprovalTokenFileName + ")"
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, sess *webSession) {

@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -63,6 +64,34 @@ type Config struct {
 	OutboundAllowPrivate  bool     `env:"OUTBOUND_ALLOW_PRIVATE" envDefault:"false"`
 	OutboundProxy         string   `env:"OUTBOUND_PROXY"`
 	DeliveryRetrySchedule string   `env:"DELIVERY_RETRY_SCHEDULE" envDefault:"0s,5s,30s,2m,10m,30m"`
+	// Connection and session limits (docs/security.md); 0 turns one off.
+	// HTTPReadTimeout bounds reading a request's headers and body,
+	// HTTPWriteTimeout each write of a response, HTTPIdleTimeout a keep-alive
+	// connection between requests.
+	HTTPReadTimeout     time.Duration `env:"HTTP_READ_TIMEOUT" envDefault:"30s"`
+	HTTPWriteTimeout    time.Duration `env:"HTTP_WRITE_TIMEOUT" envDefault:"30s"`
+	HTTPIdleTimeout     time.Duration `env:"HTTP_IDLE_TIMEOUT" envDefault:"60s"`
+	MaxConnections      int           `env:"MAX_CONNECTIONS" envDefault:"512"`
+	MaxConnectionsPerIP int           `env:"MAX_CONNECTIONS_PER_IP" envDefault:"256"`
+	// MCPSessionIdleTimeout ends MCP sessions (Streamable HTTP and SSE) that
+	// sent nothing for this long; MCPMaxSessions caps how many live at once.
+	MCPSessionIdleTimeout time.Duration `env:"MCP_SESSION_IDLE_TIMEOUT" envDefault:"30m"`
+	MCPMaxSessions        int           `env:"MCP_MAX_SESSIONS" envDefault:"1000"`
+	// AuthFailuresPerMinute is how many failed credentials (sign-in, bearer
+	// token, webhook signature or API key) a client IP may present in a burst,
+	// and then per minute, before it gets 429 rate_limited.
+	AuthFailuresPerMinute float64 `env:"AUTH_FAILURES_PER_MINUTE" envDefault:"10"`
+	// OAuthIssuer, when set, makes /mcp, /sse and /message an OAuth 2.1
+	// resource server: JWT access tokens from this issuer (its exact "iss")
+	// are accepted besides MCP_AUTH_TOKEN and APPROVAL_TOKEN (docs/remote.md).
+	OAuthIssuer string `env:"OAUTH_ISSUER"`
+	// OAuthAudience is the "aud" an access token must contain; empty:
+	// PUBLIC_URL (else the listen address) followed by /mcp.
+	OAuthAudience string `env:"OAUTH_AUDIENCE"`
+	// OAuthJWKSURL is where the issuer's signing keys are; empty: discovered
+	// from the issuer's /.well-known/oauth-authorization-server, then
+	// /.well-known/openid-configuration.
+	OAuthJWKSURL string `env:"OAUTH_JWKS_URL"`
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -84,6 +113,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.HTTPReadTimeout < 0 || c.HTTPWriteTimeout < 0 || c.HTTPIdleTimeout < 0 || c.MCPSessionIdleTimeout < 0:
+		return fmt.Errorf("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT and MCP_SESSION_IDLE_TIMEOUT must not be negative")
+	case c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 || c.MCPMaxSessions < 0 || c.AuthFailuresPerMinute < 0:
+		return fmt.Errorf("MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP, MCP_MAX_SESSIONS and AUTH_FAILURES_PER_MINUTE must not be negative")
 	case c.ApprovalMaxPending < 0 || c.ApprovalMaxPending > 1000:
 		return fmt.Errorf("APPROVAL_MAX_PENDING=%d: want a whole number from 0 (no cap) to 1000", c.ApprovalMaxPending)
 	case c.ApprovalToken != "" && c.ApprovalToken == c.MCPAuthToken:
@@ -96,6 +129,29 @@ func (c Config) Validate() error {
 	}
 	if _, err := c.RetrySchedule(); err != nil {
 		return err
+	}
+	return c.validateOAuth()
+}
+
+// validateOAuth checks OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL: the
+// first is an absolute http(s) URL (https but on loopback), the others only
+// make sense with it.
+func (c Config) validateOAuth() error {
+	if c.OAuthIssuer == "" {
+		if c.OAuthAudience != "" || c.OAuthJWKSURL != "" {
+			return fmt.Errorf("OAUTH_AUDIENCE and OAUTH_JWKS_URL need OAUTH_ISSUER, the authorization server's issuer URL")
+		}
+		return nil
+	}
+	for name, v := range map[string]string{"OAUTH_ISSUER": c.OAuthIssuer, "OAUTH_JWKS_URL": c.OAuthJWKSURL,
+		"PUBLIC_URL": c.PublicURL} {
+		if v == "" {
+			continue
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Host))) {
+			return fmt.Errorf("%s=%q: with OAUTH_ISSUER, want an absolute https URL (http only on loopback)", name, v)
+		}
 	}
 	return nil
 }

@@ -129,7 +129,9 @@ func TestDeliveryRetries(t *testing.T) {
 		assert.EqualValues(t, 3, rcv.hits.Load())
 
 		rec := httptest.NewRecorder()
-		d.srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/status", nil))
+		req := httptest.NewRequest(http.MethodGet, "/api/status", nil)
+		req.Host = "localhost"
+		d.srv.Handler().ServeHTTP(rec, req)
 		var st Status
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &st))
 		assert.Equal(t, 1, st.Deliveries["delivered"])

@@ -85,7 +85,7 @@ func TestApprovalsSurviveRestart(t *testing.T) {
 	defer func() { require.NoError(t, b.st.Close()) }()
 	e := &testEnv{srv: b.srv, store: b.st, http: b.http, clock: clock}
 	require.Eventually(t, func() bool { return len(rec.received()) == 1 }, 10*time.Second, 20*time.Millisecond)
-	code, out := decide(t, e, pendingID, "approve", "", "after restart")
+	code, out := decide(t, e, pendingID, "approve", cfg.ApprovalToken, "after restart")
 	require.Equal(t, http.StatusOK, code, "%v", out)
 	require.Eventually(t, func() bool { return len(rec.received()) == 2 }, 10*time.Second, 20*time.Millisecond)
 	// Exactly once: with the background worker stopped (its attempts in flight

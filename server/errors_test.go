@@ -72,6 +72,8 @@ func TestHTTPErrorsNameTheUnknownID(t *testing.T) {
 	for _, tc := range cases {
 		req, err := http.NewRequest(tc.method, e.http.URL+tc.path, nil)
 		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+testApprovalToken)
+		req.Header.Set("Content-Type", "application/json")
 		resp, err := e.http.Client().Do(req)
 		require.NoError(t, err)
 		raw, err := io.ReadAll(resp.Body)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,9 +27,12 @@ const testSecret = "test-secret-not-real"
 // testConfig is a valid configuration for tests; adjust fields per test.
 func testConfig() Config {
 	return Config{HTTPAddr: "127.0.0.1:0", ValidationEnabled: true, TimeoutSeconds: 5, MaxBodyBytes: 1 << 20,
-		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute, InboxRetention: 720 * time.Hour,
-		ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"}, ApprovalSelfApprove: true,
-		DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m"}
+		LogLevel: "debug", LogFormat: "text", IdempotencyWindow: 24 * time.Hour, IdempotencyBodyWindow: 10 * time.Minute,
+		InboxRetention: 720 * time.Hour, ApprovalTTL: time.Hour, OutboundAllowHosts: []string{"127.0.0.1/32"},
+		ApprovalSelfApprove: true, DeliveryRetrySchedule: "0s,5s,30s,2m,10m,30m", ApprovalToken: testApprovalToken,
+		HTTPReadTimeout: 30 * time.Second, HTTPWriteTimeout: 30 * time.Second, HTTPIdleTimeout: time.Minute,
+		MaxConnections: 512, MaxConnectionsPerIP: 256, MCPSessionIdleTimeout: 30 * time.Minute, MCPMaxSessions: 1000,
+		AuthFailuresPerMinute: 10}
 }
 
 type testEnv struct {
@@ -47,7 +51,14 @@ func (e *testEnv) logText() string { return e.logs.String() }
 // wall clock.
 func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	return startEnv(t, cfg, nil, opts...)
+	return startEnv(t, cfg, nil, nil, opts...)
+}
+
+// newTestEnvOn is newTestEnv serving on ln, for a configuration that names
+// the server's own URL (PUBLIC_URL) before it starts.
+func newTestEnvOn(t *testing.T, cfg Config, ln net.Listener, opts ...func(*Server)) *testEnv {
+	t.Helper()
+	return startEnv(t, cfg, nil, ln, opts...)
 }
 
 // newDrivenEnv is newTestEnv on an injected clock and without the background
@@ -57,10 +68,10 @@ func newTestEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 // browser compares the reviewer cookie's Expires with its own clock.
 func newDrivenEnv(t *testing.T, cfg Config, opts ...func(*Server)) *testEnv {
 	t.Helper()
-	return startEnv(t, cfg, testkit.NewClock(time.Now().UTC().Truncate(time.Second)), opts...)
+	return startEnv(t, cfg, testkit.NewClock(time.Now().UTC().Truncate(time.Second)), nil, opts...)
 }
 
-func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Server)) *testEnv {
+func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, ln net.Listener, opts ...func(*Server)) *testEnv {
 	t.Helper()
 	logs := &testkit.LockedBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -79,7 +90,12 @@ func startEnv(t *testing.T, cfg Config, clock *testkit.Clock, opts ...func(*Serv
 	if clock == nil {
 		srv.Start(ctx)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	hs := httptest.NewUnstartedServer(srv.Handler())
+	if ln != nil {
+		_ = hs.Listener.Close()
+		hs.Listener = ln
+	}
+	hs.Start()
 	t.Cleanup(func() {
 		hs.Close()
 		cancel()
@@ -136,6 +152,17 @@ func (e *testEnv) post(t *testing.T, path string, body []byte, headers map[strin
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(raw, &env), "body: %s", raw)
 	return resp, env
+}
+
+// reviewerGet sends GET path with the server's APPROVAL_TOKEN.
+func (e *testEnv) reviewerGet(t *testing.T, path string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.http.URL+path, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+e.srv.cfg.ApprovalToken)
+	resp, err := e.http.Client().Do(req)
+	require.NoError(t, err)
+	return resp
 }
 
 func readFixture(t *testing.T, name string) []byte {

@@ -179,8 +179,7 @@ func TestGraphsMergeAndViewsAgree(t *testing.T) {
 	var fromResource graph.ClientGraph
 	require.NoError(t, json.Unmarshal([]byte(res.Contents[0].(mcp.TextResourceContents).Text), &fromResource))
 
-	resp, err := e.http.Client().Get(e.http.URL + "/api/clients/merge-1/graph")
-	require.NoError(t, err)
+	resp := e.reviewerGet(t, "/api/clients/merge-1/graph")
 	defer resp.Body.Close()
 	var fromHTTP graph.ClientGraph
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&fromHTTP))
@@ -190,8 +189,7 @@ func TestGraphsMergeAndViewsAgree(t *testing.T) {
 	assert.JSONEq(t, string(want), string(got1))
 	assert.JSONEq(t, string(want), string(got2))
 
-	mresp, err := e.http.Client().Get(e.http.URL + "/api/clients/merge-1/graph?format=mermaid")
-	require.NoError(t, err)
+	mresp := e.reviewerGet(t, "/api/clients/merge-1/graph?format=mermaid")
 	defer mresp.Body.Close()
 	buf := make([]byte, 4096)
 	n, _ := mresp.Body.Read(buf)

@@ -20,6 +20,7 @@ func (s *Server) initIngress() {
 	}
 	s.perIP = newLimiterSet(s.cfg.RateLimitPerIP, maxIPLimiters)
 	s.perSource = newLimiterSet(s.cfg.RateLimitPerSource, maxIPLimiters)
+	s.authFailures = newFailureLimiter(s.cfg.AuthFailuresPerMinute, maxIPLimiters)
 	s.origins = newOriginPolicy(s.cfg)
 	s.metrics = newMetrics(s.deps.Store.Stats)
 }

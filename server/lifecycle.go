@@ -28,32 +28,57 @@ func (s *Server) Start(ctx context.Context) {
 	s.bgDone.Add(2)
 	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()
+	s.bgDone.Add(1)
+	go func() { defer s.bgDone.Done(); s.sessions.sweepLoop(ctx) }()
 	for _, rt := range s.routesSnapshot() {
 		if !s.credentialsFor(rt.Source).Configured() || !s.cfg.ValidationEnabled {
 			s.log.Warn("webhook source is unsigned: requests are accepted without a signature or API key",
 				"source", rt.Source, "path", rt.Path)
 		}
 	}
-	if s.cfg.ApprovalToken == "" {
-		s.log.Warn("APPROVAL_TOKEN is not set: the approvals API only answers requests from loopback")
+	if s.review.tokenFile != "" {
+		s.log.Info("APPROVAL_TOKEN is not set: the approvals page, API and CLI use the token kept in DATA_DIR",
+			"file", s.review.tokenFile)
 	}
 	s.ready.Store(true)
 }
 
-// Serve serves HTTP on ln until ctx is done, then shuts down gracefully.
+// Serve serves HTTP on ln until ctx is done, then shuts down gracefully. The
+// listener is capped by MAX_CONNECTIONS and MAX_CONNECTIONS_PER_IP, and every
+// connection by the HTTP_*_TIMEOUT deadlines.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
+	// ReadTimeout bounds headers and body only: net/http clears the read
+	// deadline once the body is read, so MCP streams and long calls are not cut.
+	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: headerTimeout(s.cfg.HTTPReadTimeout),
+		ReadTimeout: s.cfg.HTTPReadTimeout, IdleTimeout: s.cfg.HTTPIdleTimeout, ConnContext: connContext,
 		ErrorLog: log.New(io.Discard, "", 0)}
+	if s.cfg.MaxConnections > 0 || s.cfg.MaxConnectionsPerIP > 0 {
+		lim := newConnLimiter(ln, s.cfg.MaxConnections, s.cfg.MaxConnectionsPerIP, s.log, s.metrics.connectionShed)
+		s.metrics.trackConnections(lim.open)
+		srv.ConnState = lim.connState
+		ln = lim
+	}
+	s.listenAddr.Store(ln.Addr().String())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	s.log.Info("http listening", "addr", ln.Addr().String(), "mcp", "/mcp", "sse", "/sse",
 		"webhook", "/api/webhook/"+DefaultSource+"/"+DefaultRoute)
+	s.logSignInLink(ln.Addr())
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 	}
 	return s.shutdownHTTP(srv)
+}
+
+// headerTimeout bounds reading request headers: 10 s, or HTTP_READ_TIMEOUT
+// when that is shorter.
+func headerTimeout(read time.Duration) time.Duration {
+	if read > 0 && read < 10*time.Second {
+		return read
+	}
+	return 10 * time.Second
 }
 
 // shutdownHTTP closes MCP sessions, then drains HTTP requests in flight for up

@@ -42,20 +42,18 @@ type liveState struct {
 	known map[string]bool // clients listed as resources
 }
 
-// initLive creates the notifier and the subscription registry; the hooks it
-// returns track subscriptions for newMCPServer.
-func (s *Server) initLive() *mcpserver.Hooks {
+// initLive creates the notifier and the subscription registry, and adds the
+// hooks that track subscriptions to those of the MCP server.
+func (s *Server) initLive(hooks *mcpserver.Hooks) {
 	s.live = &liveState{subs: newSubscriptions(), feed: s.deps.Changes, known: map[string]bool{}}
 	s.live.notifier = live.NewNotifier(live.Config{Deliver: s.deliverChanges})
 	s.live.outbox = live.NewNotifier(live.Config{Deliver: s.broadcastChanges})
-	return s.live.subs.hooks()
+	s.live.subs.addHooks(hooks)
 }
 
-// liveOptions declares what live.go, prompts.go and completions.go serve:
-// prompts, completions, and the hooks that track subscriptions.
-func (s *Server) liveOptions(hooks *mcpserver.Hooks) []mcpserver.ServerOption {
+// liveOptions declares what prompts.go and completions.go serve.
+func (s *Server) liveOptions() []mcpserver.ServerOption {
 	return []mcpserver.ServerOption{
-		mcpserver.WithHooks(hooks),
 		mcpserver.WithPromptCapabilities(false),
 		mcpserver.WithCompletions(),
 		mcpserver.WithResourceCompletionProvider(completer{s}),

@@ -17,17 +17,21 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
 
 // newMCPServer declares the tools and resources capabilities (resources with
-// subscribe and listChanged: live.go), and whatever extra declares (prompts,
-// completions). No logging capability: the server sends no log notifications
-// (it logs to stderr). No elicitation key either: elicitation is a client
-// capability; sending elicitation requests (and the input_required results of
-// 2026-07-28) needs only the client's declaration, which clientCanElicit checks.
-func newMCPServer(version string, extra ...mcpserver.ServerOption) *mcpserver.MCPServer {
+// subscribe and listChanged: live.go), the MCP Apps extension, and whatever
+// extra declares (prompts, completions). No logging capability: the server
+// sends no log notifications (it logs to stderr). No elicitation key either:
+// elicitation is a client capability; sending elicitation requests (and the
+// input_required results of 2026-07-28) needs only the client's declaration,
+// which clientCanElicit checks.
+func newMCPServer(version string, hooks *mcpserver.Hooks, extra ...mcpserver.ServerOption) *mcpserver.MCPServer {
 	return mcpserver.NewMCPServer("webhook-mcp", version, append([]mcpserver.ServerOption{
+		mcpserver.WithHooks(hooks), // session counting (mcp_sessions.go), subscriptions (subscriptions.go)
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(true, true), // subscribe, listChanged
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
+		mcpserver.WithExtensions(appsCapability()), // MCP Apps: ui:// views (apps.go)
+		mcpserver.WithToolFilter(linkApps),
 	}, extra...)...)
 }
 

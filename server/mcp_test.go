@@ -21,9 +21,9 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-var toolNames = []string{"extract_client_knowledge_graph", "get_approval_status", "get_client_knowledge_graph",
-	"list_approvals", "list_webhook_events", "process_webhook_data", "search_knowledge_graph", "send_webhook_response",
-	"validate_webhook_signature"}
+var toolNames = []string{"extract_client_knowledge_graph", "fetch", "get_approval_status", "get_client_knowledge_graph",
+	"list_approvals", "list_webhook_events", "process_webhook_data", "search", "search_knowledge_graph",
+	"send_webhook_response", "validate_webhook_signature"}
 
 // callTool calls a tool and decodes its structured result into out.
 func callTool(t *testing.T, c *client.Client, name string, args map[string]any, out any) *mcp.CallToolResult {

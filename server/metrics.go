@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -24,6 +25,9 @@ type Metrics struct {
 	toolCalls   *prometheus.CounterVec
 	deliveries  *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
+	connShed    *prometheus.CounterVec
+	openConns   atomic.Pointer[func() int] // set by Serve when connections are capped
+	mcpSessions atomic.Pointer[func() int] // live MCP sessions
 }
 
 // newMetrics registers every metric; stats reads the store's counts for the
@@ -41,13 +45,35 @@ func newMetrics(stats func(context.Context) (store.Stats, error)) *Metrics {
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "webhookmcp_deliveries_total",
 			Help: "Outbound deliveries of approved requests by outcome."}, []string{"outcome"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "webhookmcp_rate_limited_total",
-			Help: "Webhook requests refused with 429, by the limit that refused them (ip, source)."}, []string{"scope"}),
+			Help: "Requests refused with 429, by the limit that refused them (ip, source, auth)."}, []string{"scope"}),
 	}
+	m.connShed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "webhookmcp_http_connections_shed_total",
+		Help: "Connections closed by MAX_CONNECTIONS / MAX_CONNECTIONS_PER_IP: evicted (a waiting one made room) or refused (all busy)."},
+		[]string{"reason"})
+	open := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "webhookmcp_http_connections",
+		Help: "Open HTTP connections counted against MAX_CONNECTIONS."}, func() float64 { return gauge(&m.openConns) })
+	sessions := prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "webhookmcp_mcp_sessions",
+		Help: "Live MCP sessions (Streamable HTTP, SSE and stdio), capped by MCP_MAX_SESSIONS."},
+		func() float64 { return gauge(&m.mcpSessions) })
+	m.reg.MustRegister(m.connShed, open, sessions)
 	m.reg.MustRegister(m.webhooks, m.latency, m.toolCalls, m.deliveries, m.rateLimited,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{stats: stats})
 	return m
 }
+
+func gauge(f *atomic.Pointer[func() int]) float64 {
+	if fn := f.Load(); fn != nil {
+		return float64((*fn)())
+	}
+	return 0
+}
+
+// connectionShed counts a connection closed by the connection limits.
+func (m *Metrics) connectionShed(reason string) { m.connShed.WithLabelValues(reason).Inc() }
+
+// trackConnections makes webhookmcp_http_connections report open().
+func (m *Metrics) trackConnections(open func() int) { m.openConns.Store(&open) }
 
 // DeliveryOutcome counts one outbound delivery attempt's outcome, e.g.
 // "delivered", "retrying", "failed" or "gone". The delivery worker calls it.

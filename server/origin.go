@@ -1,6 +1,7 @@
 package server
 
 import (
+	"mime"
 	"net"
 	"net/http"
 	"net/netip"
@@ -18,11 +19,14 @@ var defaultAllowedOrigins = []string{
 	"http://[::1]:*", "https://[::1]:*",
 }
 
-// originPolicy decides which Origin and Host headers the MCP endpoints accept
-// (DNS-rebinding protection).
+// originPolicy decides which Host and Origin headers are accepted. Host is
+// checked on every route (DNS rebinding: a page on an attacker's name that
+// resolves to this server sends that name as Host); Origin on the MCP
+// endpoints and on every state-changing request.
 type originPolicy struct {
 	origins []string        // exact origins or "scheme://host:*" patterns; "*" allows any
-	hosts   map[string]bool // Host values accepted on a loopback connection besides loopback names
+	hosts   map[string]bool // host names from ALLOWED_HOSTS and PUBLIC_URL, without port
+	anyHost bool            // ALLOWED_HOSTS=*: the Host check is off
 }
 
 // newOriginPolicy reads ALLOWED_ORIGINS, ALLOWED_HOSTS and PUBLIC_URL: the
@@ -39,29 +43,34 @@ func newOriginPolicy(cfg Config) originPolicy {
 		p.origins = append(p.origins, defaultAllowedOrigins...)
 	}
 	for _, h := range cfg.AllowedHosts {
-		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
-			p.hosts[h] = true
+		switch h = strings.ToLower(strings.TrimSpace(h)); h {
+		case "":
+		case "*":
+			p.anyHost = true
+		default:
+			p.hosts[hostnameOf(h)] = true
 		}
 	}
 	if u, err := url.Parse(cfg.PublicURL); err == nil && u.Host != "" && u.Scheme != "" {
 		p.origins = append(p.origins, strings.ToLower(u.Scheme+"://"+u.Host))
-		p.hosts[strings.ToLower(u.Host)] = true
+		p.hosts[strings.ToLower(u.Hostname())] = true
 	}
 	return p
 }
 
-// extraHosts reports whether Host values besides loopback names are allowed,
-// in which case this policy, not mcp-go's built-in check, guards the Host.
-func (p originPolicy) extraHosts() bool { return len(p.hosts) > 0 }
-
-// originAllowed reports whether a request's Origin header is acceptable; a
-// request without one (not from a browser) is.
-func (p originPolicy) originAllowed(origin string) bool {
+// originAllowed reports whether a request's Origin header is acceptable for
+// r: absent (not a browser), the request's own origin (same Host), or one of
+// the allowed origins.
+func (p originPolicy) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
 	}
 	origin = strings.ToLower(strings.TrimSuffix(origin, "/"))
 	u, err := url.Parse(origin)
+	if err == nil && u.Host != "" && (u.Scheme == "http" || u.Scheme == "https") && strings.EqualFold(u.Host, r.Host) {
+		return true
+	}
 	for _, allowed := range p.origins {
 		switch {
 		case allowed == "*" || allowed == origin:
@@ -76,34 +85,54 @@ func (p originPolicy) originAllowed(origin string) bool {
 	return false
 }
 
-// hostAllowed applies DNS-rebinding protection to the Host header: a request
-// that reached a loopback listener must name a loopback host or one of the
-// allowed hosts (with or without its port).
+// hostAllowed is the DNS-rebinding check of every route: the Host header must
+// name loopback, the address the connection arrived on, PUBLIC_URL's host or
+// one of ALLOWED_HOSTS. Ports are not compared: an attacker controls the
+// name a browser sends, never which of our names it is.
 func (p originPolicy) hostAllowed(r *http.Request) bool {
+	if p.anyHost {
+		return true
+	}
+	host := hostnameOf(r.Host)
+	if host == "" {
+		return false
+	}
+	if p.hosts[host] || isLoopbackHost(host) {
+		return true
+	}
 	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
-	if !ok || local == nil || !isLoopbackHost(local.String()) || isLoopbackHost(r.Host) {
-		return true
+	if !ok || local == nil {
+		return false
 	}
-	host := strings.ToLower(r.Host)
-	if p.hosts[host] {
-		return true
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return false
 	}
-	if h, _, err := net.SplitHostPort(host); err == nil && p.hosts[h] {
-		return true
-	}
-	return false
+	lip, err := netip.ParseAddrPort(local.String())
+	return err == nil && lip.Addr().Unmap() == ip.Unmap()
 }
 
-// checkOrigin guards the MCP endpoints: a browser Origin outside
-// ALLOWED_ORIGINS, or a Host that is not this server's on a loopback listener,
-// is refused with 403.
-func (s *Server) checkOrigin(next http.Handler) http.Handler {
+// checkHost refuses, with 403 forbidden, a request whose Host is not this
+// server's. It guards every route.
+func (s *Server) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.origins.hostAllowed(r) {
+			s.log.WarnContext(r.Context(), "request refused: Host is not this server's", "host", r.Host, "path", r.URL.Path,
+				"remote", r.RemoteAddr)
 			writeError(w, "", api.CodeForbidden, "Host "+r.Host+" is not allowed: add it to ALLOWED_HOSTS or set PUBLIC_URL")
 			return
 		}
-		if origin := r.Header.Get("Origin"); !s.origins.originAllowed(origin) {
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkOrigin refuses, with 403 forbidden, a browser request from an origin
+// outside ALLOWED_ORIGINS (and not this server's own).
+func (s *Server) checkOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.origins.originAllowed(r) {
+			origin := r.Header.Get("Origin")
+			s.log.WarnContext(r.Context(), "request refused: cross-site Origin", "origin", origin, "path", r.URL.Path)
 			writeError(w, "", api.CodeForbidden, "Origin "+origin+" is not allowed: add it to ALLOWED_ORIGINS")
 			return
 		}
@@ -111,13 +140,34 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 	})
 }
 
+// apiWrite guards a state-changing API call before its credential is looked
+// at: an allowed Origin when one is sent (403), and Content-Type
+// application/json (415), which a cross-site form or text/plain fetch cannot
+// send without a preflight that this server never grants.
+func (s *Server) apiWrite(next http.HandlerFunc) http.HandlerFunc {
+	guarded := s.checkOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeError(w, "", api.CodeUnsupportedMedia, "Content-Type must be application/json")
+			return
+		}
+		next(w, r)
+	}))
+	return guarded.ServeHTTP
+}
+
+// hostnameOf is the lowercased host of "host", "host:port" or "[v6]:port".
+func hostnameOf(hostport string) string {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	return strings.ToLower(strings.Trim(host, "[]"))
+}
+
 // isLoopbackHost reports whether addr ("host" or "host:port") names loopback.
 func isLoopbackHost(addr string) bool {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		host = strings.Trim(addr, "[]")
-	}
-	if strings.EqualFold(host, "localhost") {
+	host := hostnameOf(addr)
+	if host == "localhost" {
 		return true
 	}
 	ip, err := netip.ParseAddr(host)

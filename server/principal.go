@@ -23,9 +23,6 @@ const (
 	// PrincipalAnonymous is an MCP caller without a credential (MCP_AUTH_TOKEN
 	// unset).
 	PrincipalAnonymous = "anonymous"
-	// PrincipalLoopback is a reviewer trusted only for connecting from
-	// loopback (APPROVAL_TOKEN unset).
-	PrincipalLoopback = "loopback"
 )
 
 // Principal is who makes a request, as the server authenticated it. It rides
@@ -81,11 +78,8 @@ func (s *Server) mcpPrincipal(r *http.Request) (p Principal, ok bool) {
 	return Principal{}, false
 }
 
-// reviewerPrincipal is who passed requireReviewer or reviewerPage: a holder of
-// APPROVAL_TOKEN, or a loopback peer when it is unset.
+// reviewerPrincipal is who passed requireReviewer or reviewerPage: a holder
+// of APPROVAL_TOKEN (configured or generated; no peer is trusted without it).
 func (s *Server) reviewerPrincipal() Principal {
-	if s.cfg.ApprovalToken != "" {
-		return Principal{ID: PrincipalApprovalToken, MayApprove: true}
-	}
-	return Principal{ID: PrincipalLoopback, MayApprove: true}
+	return Principal{ID: PrincipalApprovalToken, MayApprove: true}
 }

@@ -42,6 +42,34 @@ func newLimiterSet(perSecond float64, maxKeys int) *limiterSet {
 		buckets: map[string]*bucket{}}
 }
 
+// newFailureLimiter allows burst failures per key, refilled at burst per
+// minute; nil (no limit) when burst is 0 or less.
+func newFailureLimiter(burst float64, maxKeys int) *limiterSet {
+	if burst <= 0 {
+		return nil
+	}
+	return &limiterSet{limit: rate.Limit(burst / 60), burst: max(1, int(math.Ceil(burst))), max: maxKeys,
+		buckets: map[string]*bucket{}}
+}
+
+// exhausted reports whether key has no token left at now, without taking
+// one, and how long until it has.
+func (l *limiterSet) exhausted(key string, now time.Time) (bool, time.Duration) {
+	if l == nil {
+		return false, 0
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		return false, 0
+	}
+	if tokens := b.lim.TokensAt(now); tokens < 1 {
+		return true, time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second))
+	}
+	return false, 0
+}
+
 // allow takes a token for key at now; when none is left it returns false and
 // how long until one is.
 func (l *limiterSet) allow(key string, now time.Time) (bool, time.Duration) {
@@ -99,10 +127,44 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, so
 		return true
 	}
 	s.metrics.rateLimited.WithLabelValues(scope).Inc()
-	w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
+	w.Header().Set("Retry-After", retryAfter(wait))
 	writeError(w, webhookID, api.CodeRateLimited, "too many requests from this "+map[string]string{"ip": "client IP",
 		"source": "source"}[scope]+"; retry after the Retry-After seconds")
 	return false
+}
+
+// authThrottled refuses a client IP that presented too many wrong
+// credentials (AUTH_FAILURES_PER_MINUTE): it reports true and how long until
+// the next attempt is allowed. Callers answer 429 and skip the check.
+func (s *Server) authThrottled(r *http.Request) (bool, time.Duration) {
+	blocked, wait := s.authFailures.exhausted(s.clientIP(r), s.deps.Now())
+	if blocked {
+		s.metrics.rateLimited.WithLabelValues("auth").Inc()
+	}
+	return blocked, wait
+}
+
+// authFailed counts one wrong credential presented by the request's client IP.
+func (s *Server) authFailed(r *http.Request, what string) {
+	ip := s.clientIP(r)
+	s.authFailures.allow(ip, s.deps.Now())
+	s.log.WarnContext(r.Context(), "wrong credential", "credential", what, "client_ip", ip, "path", r.URL.Path)
+}
+
+// refuseThrottled answers 429 rate_limited with Retry-After, and reports
+// true, when the request's client IP is refused by authThrottled.
+func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, webhookID string) bool {
+	blocked, wait := s.authThrottled(r)
+	if blocked {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeError(w, webhookID, api.CodeRateLimited, "too many wrong credentials from this client IP; retry after the Retry-After seconds")
+	}
+	return blocked
+}
+
+// retryAfter renders a wait as whole seconds, at least 1.
+func retryAfter(wait time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(wait.Seconds()))))
 }
 
 // clientIP is the peer's address, or with TRUST_PROXY_HEADERS the last

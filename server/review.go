@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
@@ -38,12 +39,15 @@ type webSession struct {
 // reviewState holds what the reviewer surfaces need beyond the approval
 // service: page sessions, the page templates and the notifier's client.
 type reviewState struct {
-	now       func() time.Time
-	pages     *template.Template
-	notifyURL string
-	baseURL   string
-	secure    bool // PUBLIC_URL is https: cookies are always Secure
-	notify    *http.Client
+	now        func() time.Time
+	pages      *template.Template
+	notifyURL  string
+	baseURL    string
+	secure     bool // PUBLIC_URL is https: cookies are always Secure
+	notify     *http.Client
+	tokenFile  string      // DATA_DIR's approval_token when APPROVAL_TOKEN is not configured
+	signIn     *signInCode // the one-time sign-in link's code; nil with a configured token
+	linkLogged atomic.Bool
 
 	mu       sync.Mutex
 	sessions map[string]*webSession

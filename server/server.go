@@ -89,14 +89,18 @@ type Server struct {
 	review   *reviewState   // approvals page sessions, notifier
 	confirms *confirmStates // requestStates of in-client confirmations
 	elicit   *sseElicitor   // elicitation over /sse
+	sessions *mcpSessions   // live MCP sessions: cap and idle expiry
 
-	apiKeys   map[string][][]byte // source → API keys (under mu)
-	perIP     *limiterSet         // RATE_LIMIT_PER_IP; nil: off
-	perSource *limiterSet         // RATE_LIMIT_PER_SOURCE; nil: off
-	origins   originPolicy        // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
-	metrics   *Metrics            // GET /metrics
-	ready     atomic.Bool         // set by Start; /readyz
-	inflight  atomic.Int64        // webhooks being handled; drained on shutdown
+	apiKeys      map[string][][]byte // source → API keys (under mu)
+	perIP        *limiterSet         // RATE_LIMIT_PER_IP; nil: off
+	perSource    *limiterSet         // RATE_LIMIT_PER_SOURCE; nil: off
+	authFailures *limiterSet         // AUTH_FAILURES_PER_MINUTE per client IP; nil: off
+	origins      originPolicy        // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
+	metrics      *Metrics            // GET /metrics
+	ready        atomic.Bool         // set by Start; /readyz
+	inflight     atomic.Int64        // webhooks being handled; drained on shutdown
+	listenAddr   atomic.Value        // string: the address Serve listens on (baseURL)
+	oauth        *oauthVerifier      // OAUTH_ISSUER; nil: off
 }
 
 // New assembles a server with the built-in actions and the default route.
@@ -117,10 +121,33 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps.Version = "dev"
 	}
 	deps.Logger = withRequestIDLogging(deps.Logger)
+	tokenFile := ""
+	if cfg.ApprovalToken == "" {
+		if cfg.DataDir == "" {
+			return nil, fmt.Errorf("APPROVAL_TOKEN is unset and DATA_DIR is empty: set one, so a token can be generated")
+		}
+		tok, created, err := LoadOrCreateApprovalToken(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		cfg.ApprovalToken, tokenFile = tok, ApprovalTokenFile(cfg.DataDir)
+		if created {
+			deps.Logger.Info("generated APPROVAL_TOKEN (mode 0600; reused on restart)", "file", tokenFile)
+		}
+	}
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now(),
 		routes: map[string]Route{}, secrets: map[string][][]byte{}}
 	s.initIngress()
 	s.review = newReviewState(cfg, deps.Now)
+	if tokenFile != "" {
+		s.review.tokenFile, s.review.signIn = tokenFile, newSignInCode(deps.Now())
+	}
+	s.sessions = newMCPSessions(cfg, deps.Now, deps.Logger)
+	liveSessions := s.sessions.count
+	s.metrics.mcpSessions.Store(&liveSessions)
+	if cfg.OAuthIssuer != "" {
+		s.oauth = newOAuthVerifier(cfg, s.oauthAudience, nil, deps.Now)
+	}
 	schedule, err := cfg.RetrySchedule()
 	if err != nil {
 		return nil, err
@@ -131,15 +158,23 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }, OnChange: s.onApprovalChange})
 	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Approvals: s.approvals, Timeout: cfg.Timeout(),
 		Now: deps.Now, Logger: deps.Logger, OnCommitted: s.onCommitted})
-	hooks := s.initLive()
-	s.mcp = newMCPServer(deps.Version, s.liveOptions(hooks)...)
+	hooks := s.sessions.hooks()
+	s.initLive(hooks)
+	s.mcp = newMCPServer(deps.Version, hooks, s.liveOptions()...)
 	s.addGraphResource()
 	s.addLiveResources()
 	s.addPrompts()
+	if err := s.addAppResources(); err != nil {
+		return nil, err
+	}
+	// checkHost and checkOrigin guard every route, so mcp-go's own loopback
+	// check is off: one policy decides.
 	s.streamable = mcpserver.NewStreamableHTTPServer(s.mcp, mcpserver.WithEndpointPath("/mcp"),
-		mcpserver.WithStreamableHTTPLogger(deps.Logger), mcpserver.WithDisableLocalhostProtection(s.origins.extraHosts()))
+		mcpserver.WithStreamableHTTPLogger(deps.Logger), mcpserver.WithDisableLocalhostProtection(true),
+		mcpserver.WithSessionIdleTTL(cfg.MCPSessionIdleTimeout))
 	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
-		mcpserver.WithUseFullURLForMessageEndpoint(false), mcpserver.WithSSEDisableLocalhostProtection(s.origins.extraHosts()))
+		mcpserver.WithUseFullURLForMessageEndpoint(false), mcpserver.WithSSEDisableLocalhostProtection(true),
+		mcpserver.WithSessionIDGenerator(sseSessionID))
 	s.confirms = newConfirmStates(deps.Now)
 	s.elicit = newSSEElicitor(s.sse, cfg.MaxBodyBytes)
 
@@ -149,7 +184,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	builtin := tools.Builtin(tools.Deps{Graphs: deps.Store, Inbox: deps.Store, Approvals: s.approvals, Sender: sender,
 		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now,
-		SignatureTolerance: cfg.WebhookTolerance})
+		SignatureTolerance: cfg.WebhookTolerance, BaseURL: s.baseURL})
 	for _, a := range builtin {
 		if err := s.RegisterAction(a); err != nil {
 			return nil, err

@@ -49,9 +49,8 @@ func baseOf(uri string) string {
 	return base
 }
 
-// hooks are the mcp-go hooks that keep the registry.
-func (r *subscriptions) hooks() *mcpserver.Hooks {
-	h := &mcpserver.Hooks{}
+// addHooks adds to h the mcp-go hooks that keep the registry.
+func (r *subscriptions) addHooks(h *mcpserver.Hooks) {
 	h.AddAfterSubscribe(func(ctx context.Context, _ any, req *mcp.SubscribeRequest, _ *mcp.EmptyResult) {
 		if sess := mcpserver.ClientSessionFromContext(ctx); sess != nil {
 			r.change(sess, req.Params.URI, func(h *holds) { h.legacy = true })
@@ -80,7 +79,6 @@ func (r *subscriptions) hooks() *mcpserver.Hooks {
 		})
 	})
 	h.AddOnUnregisterSession(func(_ context.Context, sess mcpserver.ClientSession) { r.drop(sess) })
-	return h
 }
 
 // change applies f to the holds of sess on uri, forgetting them when none is left.

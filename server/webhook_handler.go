@@ -66,8 +66,13 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, webhookID, api.CodeInvalidPayload, "could not read the body")
 		return
 	}
+	if s.credentialsFor(route.Source).Configured() && s.refuseThrottled(w, r, webhookID) {
+		s.counters.failed.Add(1)
+		return
+	}
 	scheme, err := s.checkSignature(route.Source, r.Header, body)
 	if err != nil {
+		s.authFailed(r, "webhook signature or API key")
 		s.counters.failed.Add(1)
 		log.WarnContext(r.Context(), "webhook rejected", "code", api.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
 		s.writeCallError(w, webhookID, err)

@@ -71,7 +71,7 @@ func (s *SQLite) CreateApproval(ctx context.Context, r approval.Request, ev appr
 
 // GetApproval returns the request or approval.ErrNotFound.
 func (s *SQLite) GetApproval(ctx context.Context, id string) (approval.Request, error) {
-	r, err := scanApproval(s.rdb.QueryRowContext(ctx, `SELECT `+approvalCols+` FROM approvals WHERE id = ?`, id))
+	r, err := scanApproval(s.queryRow(ctx, `SELECT `+approvalCols+` FROM approvals WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		err = approval.ErrNotFound
 	}
@@ -115,7 +115,7 @@ func (s *SQLite) ListApprovals(ctx context.Context, f approval.Filter) ([]approv
 	}
 	q += " ORDER BY created_at DESC, id DESC LIMIT ?"
 	args = append(args, clampLimit(f.Limit, defaultApprovalLimit, maxApprovalLimit))
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store list approvals: %w", err)
 	}
@@ -210,7 +210,7 @@ func (s *SQLite) TransitionApproval(ctx context.Context, t approval.Transition) 
 // ApprovalEvents returns the audit trail of one request, oldest first. An
 // unknown id has no events and is approval.ErrNotFound.
 func (s *SQLite) ApprovalEvents(ctx context.Context, id string) ([]approval.Event, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT at, from_state, to_state, actor, reason
+	rows, err := s.query(ctx, `SELECT at, from_state, to_state, actor, reason
 		FROM approval_events WHERE approval_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store approval %s: events: %w", id, err)

@@ -65,7 +65,7 @@ func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, lease time.Duratio
 
 // ApprovalAttempts returns the delivery attempts of one request, oldest first.
 func (s *SQLite) ApprovalAttempts(ctx context.Context, id string) ([]approval.Attempt, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT at, status_code, latency_ms, error, response
+	rows, err := s.query(ctx, `SELECT at, status_code, latency_ms, error, response
 		FROM approval_attempts WHERE approval_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)

@@ -48,7 +48,7 @@ func (s *SQLite) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.Cli
 		filter += ` AND type IN (SELECT value FROM json_each(?))`
 		args = append(args, jsonList(q.NodeTypes))
 	}
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM graph_nodes WHERE `+filter, args...).Scan(&cg.NodeCount); err != nil {
+	if err := s.txQueryRow(ctx, tx, `SELECT count(*) FROM graph_nodes WHERE `+filter, args...).Scan(&cg.NodeCount); err != nil {
 		return cg, fmt.Errorf("store client graph %s: count nodes: %w", q.ClientID, err)
 	}
 	if q.After != "" {
@@ -59,7 +59,7 @@ func (s *SQLite) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.Cli
 	if q.Limit > 0 {
 		limit = q.Limit + 1 // one more tells whether a next page exists
 	}
-	nodes, err := queryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE `+filter+
+	nodes, err := s.queryNodes(ctx, tx, `SELECT `+nodeCols+` FROM graph_nodes WHERE `+filter+
 		` ORDER BY node_id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
@@ -80,7 +80,7 @@ func (s *SQLite) ClientGraph(ctx context.Context, q graph.GraphQuery) (graph.Cli
 		last = cg.Nodes[len(cg.Nodes)-1].ID
 	}
 	query, relArgs := pageRelationships(q, last)
-	if cg.Relationships, err = queryRelationships(ctx, tx, query, relArgs...); err != nil {
+	if cg.Relationships, err = s.queryRelationships(ctx, tx, query, relArgs...); err != nil {
 		return cg, fmt.Errorf("store client graph %s: %w", q.ClientID, err)
 	}
 	return cg, nil
@@ -162,12 +162,12 @@ func (s *SQLite) SearchGraph(ctx context.Context, q graph.SearchQuery) ([]graph.
 	}
 	query += ` ORDER BY n.client_id, n.node_id LIMIT ?`
 	args = append(args, clampLimit(q.Limit, defaultSearchLimit, maxSearchLimit))
-	nodes, err := queryNodes(ctx, tx, query, args...)
+	nodes, err := s.queryNodes(ctx, tx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store search graph: %w", err)
 	}
 	for _, n := range nodes {
-		rels, err := queryRelationships(ctx, tx, `SELECT `+relCols+` FROM graph_relationships
+		rels, err := s.queryRelationships(ctx, tx, `SELECT `+relCols+` FROM graph_relationships
 			WHERE client_id = ? AND source = ?
 			UNION
 			SELECT `+relCols+` FROM graph_relationships WHERE client_id = ? AND target = ?
@@ -187,8 +187,8 @@ type clientNode struct {
 }
 
 // queryNodes runs a query selecting nodeCols.
-func queryNodes(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]clientNode, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+func (s *SQLite) queryNodes(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]clientNode, error) {
+	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query nodes: %w", err)
 	}
@@ -216,8 +216,8 @@ func queryNodes(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]c
 }
 
 // queryRelationships runs a query selecting relCols.
-func queryRelationships(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]graph.StoredRelationship, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
+func (s *SQLite) queryRelationships(ctx context.Context, tx *sql.Tx, query string, args ...any) ([]graph.StoredRelationship, error) {
+	rows, err := s.txQuery(ctx, tx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query relationships: %w", err)
 	}

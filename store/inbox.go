@@ -297,7 +297,7 @@ func (s *SQLite) ListEvents(ctx context.Context, f webhook.EventFilter) ([]webho
 	}
 	q += " ORDER BY received_at DESC, rowid DESC LIMIT ?"
 	args = append(args, clampLimit(f.Limit, defaultEventLimit, maxEventLimit))
-	rows, err := s.rdb.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store list events: %w", err)
 	}

@@ -82,6 +82,7 @@ type SQLite struct {
 	rdb    *sql.DB // read-only pool
 	writer *writer
 	health *health
+	reads  *readStmts // prepared statements of rdb
 
 	closeOnce sync.Once
 	closeErr  error
@@ -222,6 +223,7 @@ func OpenSQLite(ctx context.Context, opts Options) (*SQLite, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	s.health = &health{path: path, ident: ident}
+	s.reads = newReadStmts(s.rdb)
 	if s.writer, err = newWriter(ctx, s.wdb, s.log, s.health); err != nil {
 		_ = s.rdb.Close()
 		_ = s.wdb.Close()
@@ -236,6 +238,7 @@ func OpenSQLite(ctx context.Context, opts Options) (*SQLite, error) {
 func (s *SQLite) Close() error {
 	s.closeOnce.Do(func() {
 		cerr := s.writer.close()
+		s.reads.close()
 		rerr := s.rdb.Close()
 		// Closing the last connection checkpoints the WAL into the database file.
 		werr := s.wdb.Close()

@@ -28,15 +28,15 @@ func (s *SQLite) Stats(ctx context.Context) (Stats, error) {
 		return st, fmt.Errorf("store stats: %w", err)
 	}
 	defer func() { _ = tx.Rollback() }()
-	if err := countBy(ctx, tx, `SELECT state, count(*) FROM inbox_events GROUP BY state`, st.Inbox); err != nil {
+	if err := s.countBy(ctx, tx, `SELECT state, count(*) FROM inbox_events GROUP BY state`, st.Inbox); err != nil {
 		return st, fmt.Errorf("store stats: inbox: %w", err)
 	}
-	if err := countBy(ctx, tx, `SELECT state, count(*) FROM approvals GROUP BY state`, st.Approvals); err != nil {
+	if err := s.countBy(ctx, tx, `SELECT state, count(*) FROM approvals GROUP BY state`, st.Approvals); err != nil {
 		return st, fmt.Errorf("store stats: approvals: %w", err)
 	}
 	// The primary key of graph_nodes starts with client_id, so the distinct
 	// count walks that index.
-	if err := tx.QueryRowContext(ctx, `SELECT
+	if err := s.txQueryRow(ctx, tx, `SELECT
 		(SELECT count(DISTINCT client_id) FROM graph_nodes),
 		(SELECT count(*) FROM graph_nodes),
 		(SELECT count(*) FROM graph_relationships)`).Scan(&st.Clients, &st.Nodes, &st.Relationships); err != nil {
@@ -45,8 +45,8 @@ func (s *SQLite) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-func countBy(ctx context.Context, tx *sql.Tx, query string, into map[string]int) error {
-	rows, err := tx.QueryContext(ctx, query)
+func (s *SQLite) countBy(ctx context.Context, tx *sql.Tx, query string, into map[string]int) error {
+	rows, err := s.txQuery(ctx, tx, query)
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,10 @@ type Deps struct {
 	// DefaultResponseURL is send_webhook_response's URL when none is given.
 	DefaultResponseURL string
 	Now                func() time.Time
+	// BaseURL is where this server is reached (PUBLIC_URL, else the listen
+	// address): search and fetch give their records' urls under it. nil: urls
+	// are paths.
+	BaseURL func() string
 	// SignatureTolerance is how far a Standard Webhooks timestamp may be from
 	// now (WEBHOOK_TOLERANCE); <= 0: webhook.DefaultTolerance.
 	SignatureTolerance time.Duration
@@ -31,6 +35,9 @@ type Deps struct {
 func Builtin(d Deps) []Action {
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.BaseURL == nil {
+		d.BaseURL = func() string { return "" }
 	}
 	return []Action{
 		processWebhookData(d),
@@ -42,5 +49,7 @@ func Builtin(d Deps) []Action {
 		getClientKnowledgeGraph(d),
 		searchKnowledgeGraph(d),
 		listWebhookEvents(d),
+		search(d),
+		fetch(d),
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -56,7 +57,7 @@ func classify(err error) *api.Error {
 		return &api.Error{Code: api.CodeForbidden, Message: err.Error()}
 	case errors.Is(err, approval.ErrTooManyPending):
 		return &api.Error{Code: api.CodeRateLimited, Message: err.Error()}
-	case errors.Is(err, approval.ErrNotFound), errors.Is(err, webhook.ErrNotFound):
+	case errors.Is(err, approval.ErrNotFound), errors.Is(err, webhook.ErrNotFound), errors.Is(err, graph.ErrNotFound):
 		return &api.Error{Code: api.CodeNotFound}
 	case errors.Is(err, approval.ErrConflict):
 		return &api.Error{Code: api.CodeConflict}

@@ -51,6 +51,8 @@ var wantHints = map[string]hints{
 	"get_client_knowledge_graph":     {readOnly: true, destructive: false, idempotent: true, openWorld: false},
 	"search_knowledge_graph":         {readOnly: true, destructive: false, idempotent: true, openWorld: false},
 	"list_webhook_events":            {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"search":                         {readOnly: true, destructive: false, idempotent: true, openWorld: false},
+	"fetch":                          {readOnly: true, destructive: false, idempotent: true, openWorld: false},
 }
 
 func TestEveryToolSetsAllFourAnnotations(t *testing.T) {

@@ -90,8 +90,9 @@ type EventFilter struct {
 // failed with code "abandoned", clears its key and runs again.
 //
 // Errors: ErrNotFound for CompleteEvent of an unknown or no longer in-flight
-// id; any other error wraps the driver's and means nothing was committed (the
-// caller answers that the store is unavailable).
+// id, and for GetEvent of an unknown one; any other error wraps the driver's
+// and means nothing was committed (the caller answers that the store is
+// unavailable).
 type Inbox interface {
 	// BeginEvent records ev in flight (state received, ev.Owner, ev.Deadline)
 	// unless a live entry with the same key was received at or after
@@ -110,6 +111,8 @@ type Inbox interface {
 	// ("abandoned") and releases its key; a process that owns the store alone
 	// calls it at start for the entries of its predecessor.
 	AbandonInFlight(ctx context.Context, owner string) (int64, error)
+	// GetEvent returns one entry with its raw body, or ErrNotFound.
+	GetEvent(ctx context.Context, id string) (InboxEvent, error)
 	// ListEvents returns entries without their raw bodies, newest first.
 	ListEvents(ctx context.Context, f EventFilter) ([]InboxEvent, error)
 	// PruneEvents deletes entries received before t and returns how many.

@@ -77,7 +77,7 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func runCLI(t *testing.T, url, token string, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	env := []string{"WEBHOOK_MCP_URL=" + url, "USER=alice"}
+	env := []string{"WEBHOOK_MCP_URL=" + url, "USER=alice", "DATA_DIR=" + t.TempDir()}
 	if token != "" {
 		env = append(env, "APPROVAL_TOKEN="+token)
 	}

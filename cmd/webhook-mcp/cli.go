@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/api"
+	"github.com/webhook-mcp/webhook-mcp/server"
 )
 
 // defaultServerURL is where the CLI subcommands find a running server.
@@ -24,14 +26,18 @@ const defaultServerURL = "http://127.0.0.1:8000"
 // apiClient talks to a running webhook-mcp over its token-protected HTTP API.
 // It is shared by the subcommands that act on a server (approvals, deliveries).
 type apiClient struct {
-	BaseURL string // WEBHOOK_MCP_URL
-	Token   string // APPROVAL_TOKEN, sent as a bearer token when set
-	HTTP    *http.Client
+	BaseURL   string // WEBHOOK_MCP_URL
+	Token     string // APPROVAL_TOKEN, sent as a bearer token when set
+	TokenFile string // where Token was read from when APPROVAL_TOKEN was not given
+	HTTP      *http.Client
 }
 
-// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN from environ.
+// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN from environ. Without
+// APPROVAL_TOKEN, a client of a server on this machine (a loopback URL) uses
+// the token the server generated into DATA_DIR (default ./data).
 func newAPIClient(environ []string) *apiClient {
 	c := &apiClient{BaseURL: defaultServerURL, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	dataDir := "./data"
 	for _, kv := range environ {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
@@ -41,10 +47,33 @@ func newAPIClient(environ []string) *apiClient {
 			}
 		case "APPROVAL_TOKEN":
 			c.Token = v
+		case "DATA_DIR":
+			if v = strings.TrimSpace(v); v != "" {
+				dataDir = v
+			}
 		}
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.Token == "" && onThisMachine(c.BaseURL) {
+		if tok, err := server.ReadApprovalTokenFile(dataDir); err == nil {
+			c.Token, c.TokenFile = tok, server.ApprovalTokenFile(dataDir)
+		}
+	}
 	return c
+}
+
+// onThisMachine reports whether baseURL names a loopback host.
+func onThisMachine(baseURL string) bool {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 // serverError is an error answer of the server: its status and the error it
@@ -62,7 +91,8 @@ func (e *serverError) Error() string {
 	}
 	switch e.Err.Code {
 	case api.CodeUnauthorized:
-		msg += " (set APPROVAL_TOKEN to the server's token)"
+		msg += " (set APPROVAL_TOKEN to the server's token; on the server's machine, DATA_DIR to its data directory " +
+			"holding " + server.ApprovalTokenFileName + ")"
 	case api.CodeNotFound:
 		msg += " (check the id)"
 	}
@@ -91,8 +121,8 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 	if err != nil {
 		return fmt.Errorf("WEBHOOK_MCP_URL=%q: %w", c.BaseURL, err)
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if body != nil || method == http.MethodPost {
+		req.Header.Set("Content-Type", "application/json") // the server refuses other POSTs
 	}
 	req.Header.Set("Accept", "application/json")
 	if c.Token != "" {

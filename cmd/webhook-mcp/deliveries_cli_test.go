@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -97,7 +99,7 @@ func TestDeliveriesCLI(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "404")
 
-	_, err = runCLI([]string{"WEBHOOK_MCP_URL=" + hs.URL}, "list", "--state", "failed")
+	_, err = runCLI([]string{"WEBHOOK_MCP_URL=" + hs.URL, "DATA_DIR=" + t.TempDir()}, "list", "--state", "failed")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "set APPROVAL_TOKEN")
 
@@ -113,4 +115,25 @@ func TestDeliveriesCLI(t *testing.T) {
 	_, err = runCLI([]string{"WEBHOOK_MCP_URL=" + dead}, "list")
 	require.Error(t, err)
 	assert.True(t, strings.Contains(err.Error(), "not running"), err.Error())
+}
+
+func TestCLIReadsTheGeneratedTokenOnThisMachine(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "approval_token"), []byte("from-the-file\n"), 0o600))
+	cases := []struct {
+		name    string
+		environ []string
+		want    string
+	}{
+		{"loopback URL, no APPROVAL_TOKEN", []string{"WEBHOOK_MCP_URL=http://127.0.0.1:8000", "DATA_DIR=" + dir}, "from-the-file"},
+		{"localhost", []string{"WEBHOOK_MCP_URL=http://localhost:9", "DATA_DIR=" + dir}, "from-the-file"},
+		{"IPv6 loopback", []string{"WEBHOOK_MCP_URL=http://[::1]:8000", "DATA_DIR=" + dir}, "from-the-file"},
+		{"APPROVAL_TOKEN wins", []string{"DATA_DIR=" + dir, "APPROVAL_TOKEN=given"}, "given"},
+		{"another machine", []string{"WEBHOOK_MCP_URL=https://hooks.example.com", "DATA_DIR=" + dir}, ""},
+		{"no file", []string{"DATA_DIR=" + t.TempDir()}, ""},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, newAPIClient(tc.environ).Token, tc.name)
+	}
 }

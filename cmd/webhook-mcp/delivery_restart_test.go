@@ -68,6 +68,7 @@ func TestRestartResumesDeliverySchedule(t *testing.T) {
 	post := func(base, path string) int {
 		r, _ := http.NewRequest(http.MethodPost, base+path, nil)
 		r.Header.Set("Authorization", "Bearer restart-test-token")
+		r.Header.Set("Content-Type", "application/json")
 		resp, err := http.DefaultClient.Do(r)
 		require.NoError(t, err)
 		resp.Body.Close()

@@ -67,7 +67,7 @@ func TestStdioSubprocess(t *testing.T) {
 
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
-	assert.Len(t, list.Tools, 9)
+	assert.Len(t, list.Tools, 11) // nine actions, search and fetch
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "process_webhook_data"
 	req.Params.Arguments = map[string]any{"webhook_data": map[string]any{"client_id": "client-123",

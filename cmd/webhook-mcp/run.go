@@ -17,10 +17,13 @@ Usage:
   webhook-mcp serve     serve HTTP on HTTP_ADDR: /api/webhook/{source}/{route}, /mcp, /sse, /api/status
   webhook-mcp stdio     serve MCP on stdin/stdout (Claude Desktop) and the same HTTP listener
   webhook-mcp approvals list|show|approve|reject
-                        review approval requests on a running server (WEBHOOK_MCP_URL, APPROVAL_TOKEN);
-                        see webhook-mcp approvals help
+                        review approval requests on a running server (WEBHOOK_MCP_URL, APPROVAL_TOKEN, or
+                        on the server's machine DATA_DIR's generated token); see webhook-mcp approvals help
   webhook-mcp deliveries list|show|retry
                         follow outbound deliveries and resend dead letters on a running server
+  webhook-mcp call <tool> [--arg key=value ...] [--json '{...}']
+                        call a tool on a running server over MCP and print its result as JSON;
+                        see webhook-mcp call help
   webhook-mcp version   print the version
   webhook-mcp help      print this help
 
@@ -31,8 +34,12 @@ Configuration is read from the environment; see README.md for the full table:
   DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h),
   APPROVAL_ELICITATION (true), APPROVAL_NOTIFY_URL, PUBLIC_URL,
   DELIVERY_RETRY_SCHEDULE (0s,5s,30s,2m,10m,30m), OUTBOUND_ALLOW_HOSTS, OUTBOUND_ALLOW_PRIVATE (false), OUTBOUND_PROXY,
-  MAKE_COM_WEBHOOK_API_KEY, WEBHOOK_TOLERANCE (5m), RATE_LIMIT_PER_IP (20), RATE_LIMIT_PER_SOURCE (50),
-  TRUST_PROXY_HEADERS (false), ALLOWED_ORIGINS (loopback origins), ALLOWED_HOSTS
+  MAKE_COM_WEBHOOK_API_KEY, WEBHOOK_TOLERANCE (5m), RATE_LIMIT_PER_IP (100), RATE_LIMIT_PER_SOURCE (200),
+  TRUST_PROXY_HEADERS (false), ALLOWED_ORIGINS (loopback origins), ALLOWED_HOSTS,
+  HTTP_READ_TIMEOUT (30s), HTTP_WRITE_TIMEOUT (30s), HTTP_IDLE_TIMEOUT (60s), MAX_CONNECTIONS (512),
+  MAX_CONNECTIONS_PER_IP (256), MCP_SESSION_IDLE_TIMEOUT (30m), MCP_MAX_SESSIONS (1000),
+  AUTH_FAILURES_PER_MINUTE (10)
+APPROVAL_TOKEN unset: a token is generated into DATA_DIR/approval_token and a one-time sign-in link is logged.
 `
 
 // errUsage marks a command-line mistake.
@@ -55,6 +62,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runApprovals(ctx, args[1:], environ, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
+	case "call":
+		return runCall(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "serve", "stdio":
 	default:
 		_, _ = io.WriteString(stderr, usage)
