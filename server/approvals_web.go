@@ -69,6 +69,20 @@ func (s *Server) reviewerPage(next pageHandler) http.HandlerFunc {
 	}
 }
 
+// newSessionOr503 starts a session and sets its cookie; when the store cannot
+// keep it, it answers 503 and ok is false.
+func (s *Server) newSessionOr503(w http.ResponseWriter, r *http.Request, authed bool) (*webSession, bool) {
+	sess, err := s.review.newSession(r.Context(), authed)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "approvals page: start session", "err", err)
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "the store cannot keep a session now: try again shortly", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	s.review.setCookie(w, r, sess)
+	return sess, true
+}
+
 // handleLoginPage shows the sign-in form (with its own CSRF token). With
 // ?code= from the one-time link printed at start, it signs in directly.
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
@@ -91,8 +105,9 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		s.authFailed(r, "sign-in link")
 	}
 	if !ok {
-		sess = s.review.newSession(false)
-		s.review.setCookie(w, r, sess)
+		if sess, ok = s.newSessionOr503(w, r, false); !ok {
+			return
+		}
 	}
 	data := map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf}
 	if r.URL.Query().Get("code") != "" {
@@ -128,10 +143,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 // goes to the pending list.
 func (s *Server) startReviewerSession(w http.ResponseWriter, r *http.Request, old *webSession) {
 	if old != nil {
-		s.review.endSession(old.id)
+		s.review.endSession(r.Context(), old.id)
 	}
-	fresh := s.review.newSession(true)
-	s.review.setCookie(w, r, fresh)
+	if _, ok := s.newSessionOr503(w, r, true); !ok {
+		return
+	}
 	http.Redirect(w, r, "/approvals", http.StatusSeeOther)
 }
 
@@ -155,7 +171,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, sess *webS
 		http.Error(w, "missing or wrong CSRF token", http.StatusForbidden)
 		return
 	}
-	s.review.endSession(sess.id)
+	s.review.endSession(r.Context(), sess.id)
 	s.review.clearCookie(w, r)
 	http.Redirect(w, r, "/approvals/login", http.StatusSeeOther)
 }

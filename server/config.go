@@ -92,6 +92,17 @@ type Config struct {
 	// from the issuer's /.well-known/oauth-authorization-server, then
 	// /.well-known/openid-configuration.
 	OAuthJWKSURL string `env:"OAUTH_JWKS_URL"`
+	// DeliveryLease is how long a replica's claim on a delivery attempt lasts
+	// before another replica may take it over (0: 2×WEBHOOK_TIMEOUT_SECONDS+30s).
+	DeliveryLease time.Duration `env:"DELIVERY_LEASE"`
+}
+
+// Lease is DELIVERY_LEASE, or its default from WEBHOOK_TIMEOUT_SECONDS.
+func (c Config) Lease() time.Duration {
+	if c.DeliveryLease > 0 {
+		return c.DeliveryLease
+	}
+	return 2*c.Timeout() + 30*time.Second
 }
 
 // Timeout is WEBHOOK_TIMEOUT_SECONDS as a duration.
@@ -113,6 +124,9 @@ func (c Config) Validate() error {
 		return fmt.Errorf("APPROVAL_TTL=%s: want a duration of at least 1m, e.g. 24h", c.ApprovalTTL)
 	case c.WebhookTolerance < 0 || c.RateLimitPerSource < 0 || c.RateLimitPerIP < 0:
 		return fmt.Errorf("WEBHOOK_TOLERANCE, RATE_LIMIT_PER_SOURCE and RATE_LIMIT_PER_IP must not be negative")
+	case c.DeliveryLease != 0 && c.DeliveryLease < c.Timeout()+time.Second:
+		return fmt.Errorf("DELIVERY_LEASE=%s: want 0 (the default) or at least WEBHOOK_TIMEOUT_SECONDS+1s, "+
+			"so that a live attempt never outlasts its claim", c.DeliveryLease)
 	case c.HTTPReadTimeout < 0 || c.HTTPWriteTimeout < 0 || c.HTTPIdleTimeout < 0 || c.MCPSessionIdleTimeout < 0:
 		return fmt.Errorf("HTTP_READ_TIMEOUT, HTTP_WRITE_TIMEOUT, HTTP_IDLE_TIMEOUT and MCP_SESSION_IDLE_TIMEOUT must not be negative")
 	case c.MaxConnections < 0 || c.MaxConnectionsPerIP < 0 || c.MCPMaxSessions < 0 || c.AuthFailuresPerMinute < 0:

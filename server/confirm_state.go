@@ -2,23 +2,27 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
-	"sync"
+	"fmt"
 	"time"
 
 	mcpserver "github.com/mark3labs/mcp-go/server"
+
+	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
 // An in-client confirmation hands the client an opaque requestState that it
 // echoes back with the person's answer. The state is a random token that
-// names, on this server only, one approval asked of one principal in one MCP
-// session; it is good once and for confirmStateTTL.
+// names one approval asked of one principal in one MCP session; it is good
+// once and for confirmStateTTL. It is kept in the store (by its hash), not in
+// this process: the retry may reach another replica, or this one restarted.
 const (
 	// confirmStateTTL is how long a person has to answer a confirmation.
 	confirmStateTTL = 10 * time.Minute
-	// maxConfirmStates bounds the states waiting for an answer; past it, new
-	// calls get pending_approval instead of a question.
-	maxConfirmStates = 10000
+	// confirmStateKind is the store's token kind of requestStates.
+	confirmStateKind = "confirm_state"
 )
 
 // Reasons a requestState does not decide.
@@ -28,64 +32,62 @@ var (
 	errStateElsewhere = errors.New("the confirmation was asked in another session or of another principal")
 )
 
-// confirmState is what one issued requestState stands for.
-type confirmState struct {
-	approvalID string
-	binding    string
-	expires    time.Time
+// tokenStore keeps the short-lived tokens every replica must honour.
+type tokenStore interface {
+	PutToken(ctx context.Context, tok store.Token, now time.Time) error
+	GetToken(ctx context.Context, kind, id string, now time.Time) (store.Token, error)
+	TakeToken(ctx context.Context, kind, id, binding string) (store.Token, error)
+	DeleteToken(ctx context.Context, kind, id string) error
 }
 
-// confirmStates holds the requestStates waiting for an answer.
+// tokenID is what the store keeps of a token: its SHA-256, so that a read of
+// the database yields no live credential.
+func tokenID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// confirmStates issues and spends requestStates.
 type confirmStates struct {
-	now func() time.Time
-
-	mu sync.Mutex
-	m  map[string]confirmState
+	now   func() time.Time
+	store tokenStore
 }
 
-func newConfirmStates(now func() time.Time) *confirmStates {
-	return &confirmStates{now: now, m: map[string]confirmState{}}
+func newConfirmStates(now func() time.Time, st tokenStore) *confirmStates {
+	return &confirmStates{now: now, store: st}
 }
 
-// issue returns a fresh requestState for approvalID asked under binding; ok is
-// false when too many are waiting.
-func (c *confirmStates) issue(approvalID, binding string) (token string, ok bool) {
+// issue returns a fresh requestState for approvalID asked under binding.
+func (c *confirmStates) issue(ctx context.Context, approvalID, binding string) (string, error) {
+	token := randomToken()
 	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= maxConfirmStates {
-		for k, st := range c.m {
-			if !now.Before(st.expires) {
-				delete(c.m, k)
-			}
-		}
-		if len(c.m) >= maxConfirmStates {
-			return "", false
-		}
+	err := c.store.PutToken(ctx, store.Token{Kind: confirmStateKind, ID: tokenID(token), Binding: tokenID(binding),
+		Value: approvalID, ExpiresAt: now.Add(confirmStateTTL)}, now)
+	if err != nil {
+		return "", fmt.Errorf("issue confirmation state: %w", err)
 	}
-	token = randomToken()
-	c.m[token] = confirmState{approvalID: approvalID, binding: binding, expires: now.Add(confirmStateTTL)}
-	return token, true
+	return token, nil
 }
 
 // take spends a requestState presented under binding and returns its approval
 // id. A state presented under another binding stays for its owner.
-func (c *confirmStates) take(token, binding string) (string, error) {
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	st, ok := c.m[token]
-	switch {
-	case !ok:
+func (c *confirmStates) take(ctx context.Context, token, binding string) (string, error) {
+	if token == "" {
 		return "", errStateUnknown
-	case st.binding != binding:
-		return "", errStateElsewhere
 	}
-	delete(c.m, token)
-	if !now.Before(st.expires) {
+	tok, err := c.store.TakeToken(ctx, confirmStateKind, tokenID(token), tokenID(binding))
+	switch {
+	case errors.Is(err, store.ErrTokenNotFound):
+		return "", errStateUnknown
+	case errors.Is(err, store.ErrTokenBound):
+		return "", errStateElsewhere
+	case err != nil:
+		return "", fmt.Errorf("the confirmation could not be read: %w", err)
+	}
+	if !c.now().Before(tok.ExpiresAt) {
 		return "", errStateExpired
 	}
-	return st.approvalID, nil
+	return tok.Value, nil
 }
 
 // bindingOf names who is asked in this request: the principal and, when the

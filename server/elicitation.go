@@ -119,9 +119,9 @@ func (s *Server) askToConfirm(ctx context.Context, route elicitRoute, result jso
 		}
 		return s.decideFromAnswer(ctx, r.ID, answer)
 	}
-	state, ok := s.confirms.issue(r.ID, bindingOf(ctx))
-	if !ok {
-		s.log.WarnContext(ctx, "too many confirmations waiting; the request stays pending", "approval_id", r.ID)
+	state, err := s.confirms.issue(ctx, r.ID, bindingOf(ctx))
+	if err != nil {
+		s.log.WarnContext(ctx, "confirmation not issued; the request stays pending", "approval_id", r.ID, "err", err)
 		return nil
 	}
 	return mcpserver.NewInputRequestBuilder(state).Elicit(confirmInputKey, params).ToolResult()
@@ -185,7 +185,7 @@ func (s *Server) finishConfirmation(ctx context.Context, req mcp.CallToolRequest
 			"(its credential may not approve, or four-eyes review is on); a reviewer decides on the approvals "+
 			"page, the API or the CLI. Follow it with get_approval_status")), true
 	}
-	id, err := s.confirms.take(req.Params.RequestState, bindingOf(ctx))
+	id, err := s.confirms.take(ctx, req.Params.RequestState, bindingOf(ctx))
 	if err == nil && answer == nil {
 		err = errors.New("the retry carries no answer")
 	}

@@ -96,7 +96,7 @@ func graphResourceQuery(uri string) (graph.GraphQuery, error) {
 	return tools.ClientGraphQuery(clientID, nil, &limit, params.Get("cursor"))
 }
 
-// handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid]
+// handleClientGraph is GET /api/clients/{client_id}/graph[?format=mermaid|memory-jsonl]
 // [&node_types=a,b][&limit=n][&cursor=c]: the whole graph unless limit is
 // given (0: tools.DefaultGraphLimit nodes; 1 to tools.MaxGraphLimit), the
 // next page by the previous page's next_cursor.
@@ -121,14 +121,18 @@ func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	format := params.Get("format")
-	if format != "" && format != "json" && format != "mermaid" {
-		s.writeCallError(w, "", webhook.InvalidArgument("format", "format must be json or mermaid"))
+	if format != "" && format != "json" && format != "mermaid" && format != formatMemoryJSONL {
+		s.writeCallError(w, "", webhook.InvalidArgument("format", "format must be json, mermaid or memory-jsonl"))
 		return
 	}
 	g, err := s.deps.Store.ClientGraph(r.Context(), q)
 	if err != nil {
 		s.log.Error("read client graph", "client_id", q.ClientID, "err", err)
 		s.writeCallError(w, "", err)
+		return
+	}
+	if format == formatMemoryJSONL {
+		s.writeMemoryJSONL(w, g)
 		return
 	}
 	if format == "mermaid" {

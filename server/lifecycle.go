@@ -30,6 +30,7 @@ func (s *Server) Start(ctx context.Context) {
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()
 	s.bgDone.Add(1)
 	go func() { defer s.bgDone.Done(); s.sessions.sweepLoop(ctx) }()
+	s.watchDue(ctx)
 	for _, rt := range s.routesSnapshot() {
 		if !s.credentialsFor(rt.Source).Configured() || !s.cfg.ValidationEnabled {
 			s.log.Warn("webhook source is unsigned: requests are accepted without a signature or API key",

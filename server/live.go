@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net/url"
 	"sync"
 	"time"
 
@@ -145,23 +146,24 @@ func (s *Server) deliverChanges(changes []live.Change) {
 	s.live.mu.Unlock()
 	s.addClientResources(fresh)
 	for _, c := range changes {
-		if uri := uriOf(c); uri != "" {
+		for _, uri := range urisOf(c) {
 			s.live.subs.notify(uri)
 		}
 	}
 }
 
-// uriOf is the resource a change is about.
-func uriOf(c live.Change) string {
+// urisOf are the resources a change is about: a client's graph is read as
+// kg:// and as the memory server's JSONL (graph_memory.go).
+func urisOf(c live.Change) []string {
 	switch c.Kind {
 	case live.KindClient:
-		return clientGraphURI(c.ID)
+		return []string{clientGraphURI(c.ID), memoryResourcePrefix + url.PathEscape(c.ID)}
 	case live.KindApproval:
-		return approvalURIPrefix + c.ID
+		return []string{approvalURIPrefix + c.ID}
 	case live.KindEvents:
-		return recentEventsURI
+		return []string{recentEventsURI}
 	}
-	return ""
+	return nil
 }
 
 // addClientResources lists the clients not listed yet as resources; mcp-go

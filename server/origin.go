@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/webhook-mcp/webhook-mcp/api"
@@ -145,9 +146,15 @@ func (s *Server) checkOrigin(next http.Handler) http.Handler {
 // application/json (415), which a cross-site form or text/plain fetch cannot
 // send without a preflight that this server never grants.
 func (s *Server) apiWrite(next http.HandlerFunc) http.HandlerFunc {
+	return s.apiWriteOf(next, "application/json")
+}
+
+// apiWriteOf is apiWrite for a body of one of the media types (none of which
+// a cross-origin form or simple request can send).
+func (s *Server) apiWriteOf(next http.HandlerFunc, mediaTypes ...string) http.HandlerFunc {
 	guarded := s.checkOrigin(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-			writeError(w, "", api.CodeUnsupportedMedia, "Content-Type must be application/json")
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || !slices.Contains(mediaTypes, mt) {
+			writeError(w, "", api.CodeUnsupportedMedia, "Content-Type must be "+strings.Join(mediaTypes, " or "))
 			return
 		}
 		next(w, r)

@@ -7,24 +7,29 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/store"
 )
 
 // Reviewer sessions: the approvals page signs in with APPROVAL_TOKEN and then
 // holds an HttpOnly, SameSite=Strict cookie naming a server-side session. Every
-// form carries the session's CSRF token, compared in constant time.
+// form carries the session's CSRF token, compared in constant time. Sessions
+// are kept in the store (by the hash of the cookie), so that a reviewer signed
+// in on one replica is signed in on all, and after a restart.
 const (
 	sessionCookie  = "webhook_mcp_review"
+	sessionKind    = "review_session" // the store's token kind of page sessions
 	sessionTTL     = 12 * time.Hour
 	anonSessionTTL = 30 * time.Minute // before sign-in: only holds the login form's CSRF token
-	maxSessions    = 10000
 	notifyTimeout  = 5 * time.Second
 )
 
@@ -36,6 +41,12 @@ type webSession struct {
 	expires time.Time
 }
 
+// sessionValue is what the store keeps of a session.
+type sessionValue struct {
+	CSRF   string `json:"csrf"`
+	Authed bool   `json:"authed"`
+}
+
 // reviewState holds what the reviewer surfaces need beyond the approval
 // service: page sessions, the page templates and the notifier's client.
 type reviewState struct {
@@ -45,15 +56,14 @@ type reviewState struct {
 	baseURL    string
 	secure     bool // PUBLIC_URL is https: cookies are always Secure
 	notify     *http.Client
+	tokens     tokenStore
+	log        *slog.Logger
 	tokenFile  string      // DATA_DIR's approval_token when APPROVAL_TOKEN is not configured
 	signIn     *signInCode // the one-time sign-in link's code; nil with a configured token
 	linkLogged atomic.Bool
-
-	mu       sync.Mutex
-	sessions map[string]*webSession
 }
 
-func newReviewState(cfg Config, now func() time.Time) *reviewState {
+func newReviewState(cfg Config, now func() time.Time, tokens tokenStore, log *slog.Logger) *reviewState {
 	if now == nil {
 		now = time.Now
 	}
@@ -63,7 +73,7 @@ func newReviewState(cfg Config, now func() time.Time) *reviewState {
 	}
 	return &reviewState{now: now, pages: parsePages(), notifyURL: cfg.ApprovalNotifyURL,
 		baseURL: base, secure: strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
-		notify: &http.Client{Timeout: notifyTimeout}, sessions: map[string]*webSession{}}
+		notify: &http.Client{Timeout: notifyTimeout}, tokens: tokens, log: log}
 }
 
 func randomBytes(n int) []byte {
@@ -75,24 +85,22 @@ func randomBytes(n int) []byte {
 func randomToken() string { return base64.RawURLEncoding.EncodeToString(randomBytes(32)) }
 
 // newSession stores and returns a fresh session.
-func (rs *reviewState) newSession(authed bool) *webSession {
+func (rs *reviewState) newSession(ctx context.Context, authed bool) (*webSession, error) {
 	ttl := anonSessionTTL
 	if authed {
 		ttl = sessionTTL
 	}
 	now := rs.now()
 	sess := &webSession{id: randomToken(), csrf: randomToken(), authed: authed, expires: now.Add(ttl)}
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	if len(rs.sessions) >= maxSessions {
-		for id, s := range rs.sessions {
-			if !now.Before(s.expires) || (!s.authed && len(rs.sessions) >= maxSessions) {
-				delete(rs.sessions, id)
-			}
-		}
+	v, err := json.Marshal(sessionValue{CSRF: sess.csrf, Authed: authed})
+	if err != nil {
+		return nil, fmt.Errorf("encode session: %w", err)
 	}
-	rs.sessions[sess.id] = sess
-	return sess
+	if err := rs.tokens.PutToken(ctx, store.Token{Kind: sessionKind, ID: tokenID(sess.id), Value: string(v),
+		ExpiresAt: sess.expires}, now); err != nil {
+		return nil, fmt.Errorf("store session: %w", err)
+	}
+	return sess, nil
 }
 
 // session returns the request's live session.
@@ -101,23 +109,25 @@ func (rs *reviewState) session(r *http.Request) (*webSession, bool) {
 	if err != nil || c.Value == "" {
 		return nil, false
 	}
-	rs.mu.Lock()
-	defer rs.mu.Unlock()
-	sess, ok := rs.sessions[c.Value]
-	if !ok {
+	tok, err := rs.tokens.GetToken(r.Context(), sessionKind, tokenID(c.Value), rs.now())
+	if err != nil {
+		if !errors.Is(err, store.ErrTokenNotFound) {
+			rs.log.ErrorContext(r.Context(), "approvals page: read session", "err", err)
+		}
 		return nil, false
 	}
-	if !rs.now().Before(sess.expires) {
-		delete(rs.sessions, c.Value)
+	var v sessionValue
+	if err := json.Unmarshal([]byte(tok.Value), &v); err != nil || v.CSRF == "" {
 		return nil, false
 	}
-	return sess, true
+	return &webSession{id: c.Value, csrf: v.CSRF, authed: v.Authed, expires: tok.ExpiresAt}, true
 }
 
-func (rs *reviewState) endSession(id string) {
-	rs.mu.Lock()
-	delete(rs.sessions, id)
-	rs.mu.Unlock()
+// endSession removes the session on every replica.
+func (rs *reviewState) endSession(ctx context.Context, id string) {
+	if err := rs.tokens.DeleteToken(ctx, sessionKind, tokenID(id)); err != nil {
+		rs.log.ErrorContext(ctx, "approvals page: end session", "err", err)
+	}
 }
 
 // setCookie sends the session cookie: HttpOnly, SameSite=Strict, scoped to the

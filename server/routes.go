@@ -19,6 +19,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.handleReady)
 	mux.Handle("GET /metrics", s.metrics.Handler())
 	mux.HandleFunc("GET /api/clients/{client_id}/graph", s.requireReviewer(s.handleClientGraph))
+	mux.HandleFunc("POST /api/clients/{client_id}/graph/import", s.apiWriteOf(s.requireReviewer(s.handleGraphImport),
+		memoryJSONLType, "application/x-ndjson", "application/json"))
 	mux.HandleFunc("GET /api/events/{id}", s.requireReviewer(s.handleGetEvent))
 	mux.HandleFunc("GET /api/approvals", s.requireReviewer(s.handleListApprovals))
 	mux.HandleFunc("GET /api/approvals/{id}", s.requireReviewer(s.handleGetApproval))

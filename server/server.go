@@ -40,6 +40,9 @@ type Store interface {
 	// Health fails while the store cannot commit.
 	Health(ctx context.Context) error
 	Stats(ctx context.Context) (store.Stats, error)
+	// tokenStore keeps page sessions and confirmation states, so that every
+	// replica and every restart honours them.
+	tokenStore
 }
 
 // Deps are the server's collaborators.
@@ -138,7 +141,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now(),
 		routes: map[string]Route{}, secrets: map[string][][]byte{}}
 	s.initIngress()
-	s.review = newReviewState(cfg, deps.Now)
+	s.review = newReviewState(cfg, deps.Now, deps.Store, deps.Logger)
 	if tokenFile != "" {
 		s.review.tokenFile, s.review.signIn = tokenFile, newSignInCode(deps.Now())
 	}
@@ -153,7 +156,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger,
-		OnPending: s.notifyPending, Schedule: schedule, Lease: 2*cfg.Timeout() + 30*time.Second,
+		OnPending: s.notifyPending, Schedule: schedule, Lease: cfg.Lease(),
 		FourEyes: !cfg.ApprovalSelfApprove, MaxPending: cfg.ApprovalMaxPending,
 		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }, OnChange: s.onApprovalChange})
 	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Approvals: s.approvals, Timeout: cfg.Timeout(),
@@ -164,6 +167,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.addGraphResource()
 	s.addLiveResources()
 	s.addPrompts()
+	s.addMemoryResource()
 	if err := s.addAppResources(); err != nil {
 		return nil, err
 	}
@@ -175,7 +179,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.sse = mcpserver.NewSSEServer(s.mcp, mcpserver.WithSSEEndpoint("/sse"), mcpserver.WithMessageEndpoint("/message"),
 		mcpserver.WithUseFullURLForMessageEndpoint(false), mcpserver.WithSSEDisableLocalhostProtection(true),
 		mcpserver.WithSessionIDGenerator(sseSessionID))
-	s.confirms = newConfirmStates(deps.Now)
+	s.confirms = newConfirmStates(deps.Now, deps.Store)
 	s.elicit = newSSEElicitor(s.sse, cfg.MaxBodyBytes)
 
 	sender, err := newSender(cfg, deps, s.signOutbound)

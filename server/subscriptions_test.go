@@ -178,3 +178,18 @@ func TestSubscriptionToAPageHearsOfItsResource(t *testing.T) {
 	assert.Empty(t, subs.byURI)
 	assert.Empty(t, subs.byBase, "the index forgets the URI too")
 }
+
+// TestGraphImportNotifiesSubscribers: importing a memory-server file into a
+// client's graph (no webhook involved) tells the subscribers of the graph,
+// as kg:// and as memory://.
+func TestGraphImportNotifiesSubscribers(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.ApprovalToken = reviewerToken
+	e := newTestEnv(t, cfg)
+	lc := newLiveClient(t, liveTransports[1].connect(t, e), mcp.ProtocolVersion20251125)
+	kg, memory := clientGraphURI("acme-corp"), memoryResourcePrefix+"acme-corp"
+	lc.subscribe(t, kg, memory)
+	postImport(t, e, "acme-corp", "replace", []byte(`{"type":"entity","name":"Ada","entityType":"person","observations":[]}`+"\n"))
+	assert.ElementsMatch(t, []string{kg, memory}, lc.waitUpdated(t, 2))
+}

@@ -174,6 +174,11 @@ func (p *Postgres) TransitionApproval(ctx context.Context, t approval.Transition
 				return err
 			}
 		}
+		if wakesWorkers(t) {
+			if err := pgNotifyDue(ctx, tx); err != nil {
+				return err
+			}
+		}
 		return pgInsertEvent(ctx, tx, t.ID, approval.Event{ApprovalID: t.ID, At: t.At, From: approval.State(cur),
 			To: t.To, Actor: t.Actor, Reason: t.Reason})
 	})

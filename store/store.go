@@ -17,6 +17,7 @@ package store
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/graph"
@@ -39,6 +40,12 @@ type Store interface {
 	Health(ctx context.Context) error
 	// Stats counts the store's rows.
 	Stats(ctx context.Context) (Stats, error)
+	// PutToken, GetToken, TakeToken and DeleteToken keep the short-lived
+	// tokens that every process sharing the store honours (see Token).
+	PutToken(ctx context.Context, tok Token, now time.Time) error
+	GetToken(ctx context.Context, kind, id string, now time.Time) (Token, error)
+	TakeToken(ctx context.Context, kind, id, binding string) (Token, error)
+	DeleteToken(ctx context.Context, kind, id string) error
 	// Close releases the store; writes after it return ErrClosed.
 	Close() error
 }

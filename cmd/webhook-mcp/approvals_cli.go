@@ -22,7 +22,7 @@ const approvalsUsage = `Usage:
   webhook-mcp approvals approve ID [--reason R] [--json]
   webhook-mcp approvals reject ID [--reason R] [--json]
 
-Talks to a running server at WEBHOOK_MCP_URL (default http://127.0.0.1:8000) with APPROVAL_TOKEN.
+Talks to a running server at WEBHOOK_MCP_URL (else HTTP_ADDR, else http://127.0.0.1:8000) with APPROVAL_TOKEN.
 list shows pending requests unless --state names others (comma-separated, or "all"),
 newest first; when more follow, it prints the --cursor that lists the next page.
 `

@@ -32,26 +32,16 @@ type apiClient struct {
 	HTTP      *http.Client
 }
 
-// newAPIClient reads WEBHOOK_MCP_URL and APPROVAL_TOKEN from environ. Without
-// APPROVAL_TOKEN, a client of a server on this machine (a loopback URL) uses
-// the token the server generated into DATA_DIR (default ./data).
+// newAPIClient reads WEBHOOK_MCP_URL (else HTTP_ADDR, as serverURL does) and
+// APPROVAL_TOKEN from environ. Without APPROVAL_TOKEN, a client of a server on
+// this machine (a loopback URL) uses the token the server generated into
+// DATA_DIR (default ./data).
 func newAPIClient(environ []string) *apiClient {
-	c := &apiClient{BaseURL: defaultServerURL, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	env := envMap(environ)
+	c := &apiClient{BaseURL: serverURL(env), Token: env["APPROVAL_TOKEN"], HTTP: &http.Client{Timeout: 30 * time.Second}}
 	dataDir := "./data"
-	for _, kv := range environ {
-		k, v, _ := strings.Cut(kv, "=")
-		switch k {
-		case "WEBHOOK_MCP_URL":
-			if v = strings.TrimSpace(v); v != "" {
-				c.BaseURL = v
-			}
-		case "APPROVAL_TOKEN":
-			c.Token = v
-		case "DATA_DIR":
-			if v = strings.TrimSpace(v); v != "" {
-				dataDir = v
-			}
-		}
+	if v := strings.TrimSpace(env["DATA_DIR"]); v != "" {
+		dataDir = v
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.Token == "" && onThisMachine(c.BaseURL) {
@@ -105,10 +95,6 @@ func (e *serverError) Unwrap() error { return e.Err }
 // do sends a request with an optional JSON body and decodes a JSON answer into
 // out (when not nil). Error answers become a *serverError wrapping an *api.Error.
 func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
-	u := c.BaseURL + path
-	if len(query) > 0 {
-		u += "?" + query.Encode()
-	}
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -117,32 +103,13 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return fmt.Errorf("WEBHOOK_MCP_URL=%q: %w", c.BaseURL, err)
-	}
+	ctype := ""
 	if body != nil || method == http.MethodPost {
-		req.Header.Set("Content-Type", "application/json") // the server refuses other POSTs
+		ctype = "application/json" // the server refuses other POSTs
 	}
-	req.Header.Set("Accept", "application/json")
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	resp, err := c.HTTP.Do(req)
+	raw, err := c.send(ctx, method, path, query, ctype, rd)
 	if err != nil {
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			return fmt.Errorf("webhook-mcp is not running at %s (connection refused); start it with `webhook-mcp serve` "+
-				"or set WEBHOOK_MCP_URL", c.BaseURL)
-		}
-		return fmt.Errorf("reach webhook-mcp at %s: %w", c.BaseURL, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("read answer from %s: %w", c.BaseURL, err)
-	}
-	if resp.StatusCode >= 300 {
-		return &serverError{Status: resp.StatusCode, Err: api.DecodeError(resp.StatusCode, raw)}
+		return err
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {
@@ -150,6 +117,42 @@ func (c *apiClient) do(ctx context.Context, method, path string, query url.Value
 		}
 	}
 	return nil
+}
+
+// send sends a request with a body of ctype (none when empty) and returns the
+// body of a successful answer; error answers become a *serverError.
+func (c *apiClient) send(ctx context.Context, method, path string, query url.Values, ctype string, body io.Reader) ([]byte, error) {
+	u := c.BaseURL + path
+	if len(query) > 0 {
+		u += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("WEBHOOK_MCP_URL=%q: %w", c.BaseURL, err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("webhook-mcp is not running at %s (connection refused); start it with `webhook-mcp serve` "+
+				"or set WEBHOOK_MCP_URL", c.BaseURL)
+		}
+		return nil, fmt.Errorf("reach webhook-mcp at %s: %w", c.BaseURL, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return nil, fmt.Errorf("read answer from %s: %w", c.BaseURL, err)
+	}
+	if resp.StatusCode >= 300 {
+		return nil, &serverError{Status: resp.StatusCode, Err: api.DecodeError(resp.StatusCode, raw)}
+	}
+	return raw, nil
 }
 
 // subcommandOf splits `<group> <sub> ...` arguments. It prints usage for help

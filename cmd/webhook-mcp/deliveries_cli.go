@@ -18,7 +18,7 @@ const deliveriesUsage = `Usage:
   webhook-mcp deliveries show ID [--json]
   webhook-mcp deliveries retry ID [--json]
 
-Talks to a running server at WEBHOOK_MCP_URL (default http://127.0.0.1:8000) with APPROVAL_TOKEN.
+Talks to a running server at WEBHOOK_MCP_URL (else HTTP_ADDR, else http://127.0.0.1:8000) with APPROVAL_TOKEN.
 --state is pending, delivering, delivered or failed (dead letters); default: all.
 retry sends a failed delivery again under the same id (same webhook-id header).
 `

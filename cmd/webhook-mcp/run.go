@@ -21,6 +21,10 @@ Usage:
                         on the server's machine DATA_DIR's generated token); see webhook-mcp approvals help
   webhook-mcp deliveries list|show|retry
                         follow outbound deliveries and resend dead letters on a running server
+  webhook-mcp migrate-store --from sqlite://… --to postgres://…
+                        copy a SQLite store into an empty PostgreSQL database
+  webhook-mcp graph export|import
+                        a client's knowledge graph as the MCP memory server's JSONL file, and back
   webhook-mcp call <tool> [--arg key=value ...] [--json '{...}']
                         call a tool on a running server over MCP and print its result as JSON;
                         see webhook-mcp call help
@@ -33,7 +37,7 @@ Configuration is read from the environment; see README.md for the full table:
   APPROVAL_TOKEN, MCP_AUTH_TOKEN, LOG_LEVEL (info), LOG_FORMAT (text), DEBUG (false),
   DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h),
   APPROVAL_ELICITATION (true), APPROVAL_NOTIFY_URL, PUBLIC_URL,
-  DELIVERY_RETRY_SCHEDULE (0s,5s,30s,2m,10m,30m), OUTBOUND_ALLOW_HOSTS, OUTBOUND_ALLOW_PRIVATE (false), OUTBOUND_PROXY,
+  DELIVERY_RETRY_SCHEDULE (0s,5s,30s,2m,10m,30m), DELIVERY_LEASE, OUTBOUND_ALLOW_HOSTS, OUTBOUND_ALLOW_PRIVATE (false), OUTBOUND_PROXY,
   MAKE_COM_WEBHOOK_API_KEY, WEBHOOK_TOLERANCE (5m), RATE_LIMIT_PER_IP (100), RATE_LIMIT_PER_SOURCE (200),
   TRUST_PROXY_HEADERS (false), ALLOWED_ORIGINS (loopback origins), ALLOWED_HOSTS,
   HTTP_READ_TIMEOUT (30s), HTTP_WRITE_TIMEOUT (30s), HTTP_IDLE_TIMEOUT (60s), MAX_CONNECTIONS (512),
@@ -62,6 +66,10 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runApprovals(ctx, args[1:], environ, stdout, stderr)
 	case "deliveries":
 		return runDeliveries(ctx, args[1:], environ, stdout, stderr)
+	case "migrate-store":
+		return runMigrateStore(ctx, args[1:], stdout, stderr)
+	case "graph":
+		return runGraph(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "call":
 		return runCall(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "serve", "stdio":

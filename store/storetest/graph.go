@@ -20,6 +20,41 @@ var graphTests = []test{
 	{"MergeGraphRepeatedKeysInOneGraph", testMergeGraphRepeatedKeys},
 	{"ClientGraphFilterAndLimit", testClientGraphFilterAndLimit},
 	{"SearchGraph", testSearchGraph},
+	{"ReplaceGraph", testReplaceGraph},
+}
+
+// testReplaceGraph: ReplaceGraph leaves exactly the new graph of the client
+// (nothing of the old one, not even properties to merge into) and leaves other
+// clients alone.
+func testReplaceGraph(t *testing.T, url string) {
+	ctx := context.Background()
+	s := open(t, url)
+	require.NoError(t, s.MergeGraph(ctx, GraphOf("client-1", 4, "Old"), "wh-1", t0))
+	require.NoError(t, s.MergeGraph(ctx, GraphOf("client-2", 2, "Other"), "wh-2", t0))
+
+	repl := GraphOf("client-1", 1, "New")
+	delete(repl.KnowledgeNodes[2].Properties, "description")
+	require.NoError(t, s.ReplaceGraph(ctx, repl, "import-1", t0.Add(time.Hour)))
+
+	cg, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
+	require.NoError(t, err)
+	assert.Equal(t, 3, cg.NodeCount, "client, status and one task")
+	assert.Len(t, cg.Relationships, 2)
+	task := nodeByID(t, cg, "task:0")
+	assert.Equal(t, "New 0", task.Label)
+	assert.NotContains(t, task.Properties, "description", "replaced, not merged")
+	assert.Equal(t, []string{"import-1"}, task.WebhookIDs)
+	assert.Equal(t, t0.Add(time.Hour), task.FirstSeen.UTC())
+
+	other, err := s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-2"})
+	require.NoError(t, err)
+	assert.Equal(t, 4, other.NodeCount, "another client's graph stays")
+
+	require.NoError(t, s.ReplaceGraph(ctx, graph.KnowledgeGraph{ClientID: "client-1"}, "", time.Time{}))
+	cg, err = s.ClientGraph(ctx, graph.GraphQuery{ClientID: "client-1"})
+	require.NoError(t, err)
+	assert.Zero(t, cg.NodeCount, "an empty graph deletes the client's")
+	assert.Empty(t, cg.Relationships)
 }
 
 func testMergeGraph(t *testing.T, url string) {
