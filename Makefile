@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint deadcode fmt bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools \
+.PHONY: build run stdio test test-short lint deadcode fmt docs bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools \
 	mcpb mcpb-validate walkthrough
 
 # Linters, pinned: installed with go install on first use into bin/tools/<version>/.
@@ -45,6 +45,14 @@ $(DEADCODE):
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+# Regenerate the generated blocks of the docs: the configuration tables of
+# README.md and docs/configuration.md from the struct tags in server/config.go,
+# the code table of docs/error-handling.md from api/codes.go (tests fail while
+# a committed block differs).
+docs:
+	$(GO) test -count=1 ./cmd/webhook-mcp -run '^TestDocsAreGenerated$$' -update
+	$(GO) test -count=1 ./api -run '^TestDocsTable$$' -update
 
 # Load benchmark (docs/performance.md): webhook-mcp against bare baselines on
 # loopback, under 3 minutes; prints the table, writes bench/results/<date>.json.

@@ -20,6 +20,12 @@ func LoadConfig(environ []string) (Config, error) {
 			m[k] = v
 		}
 	}
+	// caarlos0/env gives a variable that is set but empty its default; for
+	// HTTP_ADDR that would quietly listen where the operator meant no address.
+	if v, ok := m["HTTP_ADDR"]; ok && strings.TrimSpace(v) == "" {
+		return Config{}, fmt.Errorf("configuration: HTTP_ADDR is set but empty: want host:port such as " +
+			"127.0.0.1:8000 (unset it for that default; the HTTP listener cannot be turned off)")
+	}
 	cfg, err := env.ParseAsWithOptions[Config](env.Options{Environment: m})
 	if err != nil {
 		return cfg, fmt.Errorf("configuration: %w", describeEnvError(err, m))

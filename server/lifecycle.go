@@ -104,6 +104,8 @@ func (s *Server) shutdownHTTP(srv *http.Server) error {
 // ServeStdio serves MCP over in/out until in closes or ctx is done. Only
 // protocol messages are written to out.
 func (s *Server) ServeStdio(ctx context.Context, in io.Reader, out io.Writer) error {
+	s.stdioSessions.Add(1)
+	defer s.stdioSessions.Add(-1)
 	std := mcpserver.NewStdioServer(s.mcp)
 	std.SetErrorLogger(slogWriterLogger(s.log))
 	// Whoever started this process owns the stdio client: its answers to

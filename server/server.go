@@ -104,6 +104,8 @@ type Server struct {
 	inflight     atomic.Int64        // webhooks being handled; drained on shutdown
 	listenAddr   atomic.Value        // string: the address Serve listens on (baseURL)
 	oauth        *oauthVerifier      // OAUTH_ISSUER; nil: off
+
+	stdioSessions atomic.Int32 // ServeStdio calls running; /api/status lists stdio while > 0
 }
 
 // New assembles a server with the built-in actions and the default route.

@@ -49,7 +49,7 @@ type Status struct {
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	st := Status{Name: "webhook-mcp", Version: s.deps.Version, StartedAt: s.started.UTC(),
 		UptimeSeconds: s.deps.Now().Sub(s.started).Seconds(),
-		Transports:    []string{"stdio", "streamable-http:/mcp", "sse:/sse"},
+		Transports:    s.transports(),
 		Sources:       map[string]bool{},
 		Webhooks: map[string]int64{"received": s.counters.received.Load(),
 			"processed": s.counters.processed.Load(), "failed": s.counters.failed.Load()},
@@ -79,6 +79,16 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"delivering": ss.Counts.Approvals["delivering"], "delivered": ss.Counts.Approvals["delivered"],
 		"failed": ss.Counts.Approvals["failed"]}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// transports lists the MCP transports being served: the HTTP ones, since this
+// answer goes out over HTTP, and stdio only while ServeStdio runs.
+func (s *Server) transports() []string {
+	t := []string{"streamable-http:/mcp", "sse:/sse"}
+	if s.stdioSessions.Load() > 0 {
+		t = append([]string{"stdio"}, t...)
+	}
+	return t
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, _ *http.Request) {

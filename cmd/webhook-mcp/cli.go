@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/caarlos0/env/v11"
+
 	"github.com/webhook-mcp/webhook-mcp/api"
 	"github.com/webhook-mcp/webhook-mcp/server"
 )
@@ -32,18 +34,23 @@ type apiClient struct {
 	HTTP      *http.Client
 }
 
-// newAPIClient reads WEBHOOK_MCP_URL (else HTTP_ADDR, as serverURL does) and
-// APPROVAL_TOKEN from environ. Without APPROVAL_TOKEN, a client of a server on
-// this machine (a loopback URL) uses the token the server generated into
-// DATA_DIR (default ./data).
+// newAPIClient reads WEBHOOK_MCP_URL (else HTTP_ADDR, as serverURL does),
+// APPROVAL_TOKEN and DATA_DIR (cliEnv) from environ. Without APPROVAL_TOKEN, a
+// client of a server on this machine (a loopback URL) uses the token the
+// server generated into DATA_DIR.
 func newAPIClient(environ []string) *apiClient {
-	env := envMap(environ)
-	c := &apiClient{BaseURL: serverURL(env), Token: env["APPROVAL_TOKEN"], HTTP: &http.Client{Timeout: 30 * time.Second}}
-	dataDir := "./data"
-	if v := strings.TrimSpace(env["DATA_DIR"]); v != "" {
-		dataDir = v
+	m := envMap(environ)
+	// cliEnv has only string fields, which always parse.
+	e, _ := env.ParseAsWithOptions[cliEnv](env.Options{Environment: m})
+	base := strings.TrimSpace(e.ServerURL)
+	if base == "" {
+		base = serverURL(m)
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c := &apiClient{BaseURL: strings.TrimRight(base, "/"), Token: e.Token, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	dataDir := strings.TrimSpace(e.DataDir)
+	if dataDir == "" {
+		dataDir = "./data"
+	}
 	if c.Token == "" && onThisMachine(c.BaseURL) {
 		if tok, err := server.ReadApprovalTokenFile(dataDir); err == nil {
 			c.Token, c.TokenFile = tok, server.ApprovalTokenFile(dataDir)

@@ -29,21 +29,7 @@ Usage:
                         call a tool on a running server over MCP and print its result as JSON;
                         see webhook-mcp call help
   webhook-mcp version   print the version
-  webhook-mcp help      print this help
-
-Configuration is read from the environment; see README.md for the full table:
-  HTTP_ADDR (127.0.0.1:8000), MAKE_COM_WEBHOOK_SECRET, MAKE_COM_WEBHOOK_ENDPOINT,
-  WEBHOOK_VALIDATION_ENABLED (true), WEBHOOK_TIMEOUT_SECONDS (30), MAX_BODY_BYTES (1048576),
-  APPROVAL_TOKEN, MCP_AUTH_TOKEN, LOG_LEVEL (info), LOG_FORMAT (text), DEBUG (false),
-  DATA_DIR (./data), DATABASE_URL, IDEMPOTENCY_WINDOW (24h), INBOX_RETENTION (720h), APPROVAL_TTL (24h),
-  APPROVAL_ELICITATION (true), APPROVAL_NOTIFY_URL, PUBLIC_URL,
-  DELIVERY_RETRY_SCHEDULE (0s,5s,30s,2m,10m,30m), DELIVERY_LEASE, OUTBOUND_ALLOW_HOSTS, OUTBOUND_ALLOW_PRIVATE (false), OUTBOUND_PROXY,
-  MAKE_COM_WEBHOOK_API_KEY, WEBHOOK_TOLERANCE (5m), RATE_LIMIT_PER_IP (100), RATE_LIMIT_PER_SOURCE (200),
-  TRUST_PROXY_HEADERS (false), ALLOWED_ORIGINS (loopback origins), ALLOWED_HOSTS,
-  HTTP_READ_TIMEOUT (30s), HTTP_WRITE_TIMEOUT (30s), HTTP_IDLE_TIMEOUT (60s), MAX_CONNECTIONS (512),
-  MAX_CONNECTIONS_PER_IP (256), MCP_SESSION_IDLE_TIMEOUT (30m), MCP_MAX_SESSIONS (1000),
-  AUTH_FAILURES_PER_MINUTE (10)
-APPROVAL_TOKEN unset: a token is generated into DATA_DIR/approval_token and a one-time sign-in link is logged.
+  webhook-mcp help      print this help and every configuration variable with its default
 `
 
 // errUsage marks a command-line mistake.
@@ -57,8 +43,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	}
 	switch cmd {
 	case "help", "-h", "--help":
-		_, err := io.WriteString(stdout, usage)
-		return err
+		return writeHelp(stdout)
 	case "version", "--version":
 		_, err := fmt.Fprintf(stdout, "webhook-mcp %s\n", version)
 		return err
@@ -74,7 +59,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return runCall(ctx, args[1:], environ, stdin, stdout, stderr)
 	case "serve", "stdio":
 	default:
-		_, _ = io.WriteString(stderr, usage)
+		_, _ = io.WriteString(stderr, usage+"\nwebhook-mcp help also lists the configuration variables.\n")
 		return fmt.Errorf("%w: unknown command %q", errUsage, cmd)
 	}
 	app, err := server.Assemble(ctx, environ, stderr, version)

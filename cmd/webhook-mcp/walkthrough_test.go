@@ -95,7 +95,9 @@ walkthrough_serve() {
 	WALK_N=$((WALK_N + 1))
 	local log="$WALK_LOGS/server-$WALK_N.log"
 	# The README's variables, then what the test needs: a free port, its data
-	# directory and its delivery sink.
+	# directory and its delivery sink. The log exists before the server does,
+	# so that reading it never races the child's redirection.
+	: >"$log"
 	env "$@" $WALK_SERVE_ENV DATA_DIR="$DATA_DIR" HTTP_ADDR=127.0.0.1:0 LOG_FORMAT=text LOG_LEVEL=info \
 		bin/webhook-mcp serve >"$log" 2>&1 &
 	WALK_PID=$!
