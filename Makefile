@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 BIN     := bin/webhook-mcp
 
-.PHONY: build run stdio test test-short lint deadcode fmt docs bench bench-profile bench-micro clean fuzz conformance inspector-check node-tools \
+.PHONY: build run stdio test test-short lint deadcode fmt docs bench bench-pg bench-profile bench-micro clean fuzz conformance inspector-check node-tools \
 	mcpb mcpb-validate walkthrough
 
 # Linters, pinned: installed with go install on first use into bin/tools/<version>/.
@@ -59,6 +59,12 @@ docs:
 bench: build
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/bench ./bench
 	./bin/bench run -bin $(BIN)
+
+# make bench with its PostgreSQL rows (one replica, two on one database, each
+# with its ratio to SQLite) on a throwaway PostgreSQL (scripts/pg.sh); adds
+# about 25 s. `make bench` with TEST_DATABASE_URL set runs them too.
+bench-pg:
+	./scripts/pg.sh $(MAKE) bench
 
 # CPU profile of the webhook path under closed-loop load (top entries printed).
 bench-profile:

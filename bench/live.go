@@ -107,7 +107,7 @@ func runLive(ctx context.Context, cfg config, p *proc, sv serverSpec, client *ht
 			for i, s := range subs {
 				before[i] = s.updates.Load()
 			}
-			ph := measurePhase(p, sv, "", fmt.Sprintf("%s #%d", label, round+1), "open", cfg.OpenWorkers, cfg.LiveRate, cfg.LivePhase,
+			ph := measurePhase([]*proc{p}, sv, "", fmt.Sprintf("%s #%d", label, round+1), "open", cfg.OpenWorkers, cfg.LiveRate, cfg.LivePhase,
 				func() sample {
 					return openLoop(ctx, r, seq, cfg.LiveRate, cfg.OpenWorkers, cfg.LivePhase, 500*time.Millisecond)
 				})

@@ -121,6 +121,7 @@ type report struct {
 	Live          *liveResult `json:"live_updates,omitempty"`
 	Micro         []micro     `json:"micro,omitempty"`
 	Checks        []check     `json:"checks"`
+	Postgres      *pgSummary  `json:"postgres,omitempty"` // nil: the suite did not reach them
 }
 
 func newReport(cfg config) *report {
@@ -164,6 +165,9 @@ func (r *report) finish(took time.Duration) {
 			PeakRSS: div(float64(p.PeakRSSKiB), float64(b.PeakRSSKiB))})
 	}
 	r.Checks = targetChecks(r)
+	if r.Postgres != nil && r.Postgres.Skipped == "" {
+		r.Postgres.Rows = pgRows(r)
+	}
 }
 
 func (r *report) print(w io.Writer) {
@@ -215,6 +219,7 @@ func (r *report) print(w io.Writer) {
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(w, "%d of %d targets met\n", met, len(r.Checks))
+	r.printPG(w)
 	for _, p := range r.Phases {
 		for _, e := range p.ErrorSamples {
 			fmt.Fprintf(w, "error sample (%s %s %s %s): %s\n", p.Process, scenarioLabel(p), p.Mode, rateLabel(p.Rate), e)

@@ -32,6 +32,8 @@ type config struct {
 	LiveSessions int           `json:"live_sessions"` // MCP sessions subscribed to that client
 	LivePhase    time.Duration `json:"live_phase"`    // each of its alternating phases
 	Micro        bool          `json:"-"`
+	PG           string        `json:"-"`            // a postgres:// URL, password and all: never recorded
+	PGRate       int           `json:"pg_open_rate"` // of the PostgreSQL rows' open loop; 0: closed loop only
 }
 
 func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
@@ -52,6 +54,8 @@ func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
 	fs.IntVar(&c.LiveSessions, "live-sessions", 16, "MCP sessions subscribed to that client's graph")
 	fs.DurationVar(&c.LivePhase, "live-phase", 2*time.Second, "duration of each of the 6 alternating live phases")
 	fs.BoolVar(&c.Micro, "micro", true, "also run the extraction micro-benchmark (go test) for its target")
+	fs.StringVar(&c.PG, "pg", os.Getenv(pgEnv), "PostgreSQL database (postgres:// URL) for the PostgreSQL rows, each run in a new schema; empty: skipped (default $"+pgEnv+")")
+	fs.IntVar(&c.PGRate, "pg-rate", openRate, "open-loop rate of the PostgreSQL rows, requests per second (0: closed loop only)")
 	err := fs.Parse(args)
 	if err != nil {
 		return c, fs, err
@@ -180,7 +184,7 @@ func runSuite(ctx context.Context, args []string) error {
 				if pl.name == "seed" {
 					rates = cfg.Rates
 				}
-				rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv, "", pl.name, r, rates, &seq)...)
+				rep.Phases = append(rep.Phases, runGroup(ctx, cfg, []*proc{p}, sv, "", pl.name, r, rates, &seq)...)
 				if ctx.Err() != nil {
 					break
 				}
@@ -200,6 +204,12 @@ func runSuite(ctx context.Context, args []string) error {
 			LogErrors: countLines(logPath, "level=ERROR")})
 		if ctx.Err() != nil {
 			return ctx.Err()
+		}
+		if sv.target == "webhook-mcp" && sv.suite == "webhook" {
+			// Right after the SQLite rows they are compared with.
+			if err := runPostgres(ctx, cfg, bin, tmp, secret, payloads, rep, &seq); err != nil {
+				return err
+			}
 		}
 	}
 	if cfg.Micro {
@@ -243,7 +253,7 @@ func runMCP(ctx context.Context, cfg config, p *proc, sv serverSpec, client *htt
 		}
 	}
 	calls0 := seq.Load()
-	rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv, statusTool, "approval",
+	rep.Phases = append(rep.Phases, runGroup(ctx, cfg, []*proc{p}, sv, statusTool, "approval",
 		newMCPTarget(sessions, statusTool, approvalArgs(approvalID)), cfg.OtherRates, seq)...)
 	if sv.dataDir != "" {
 		after, err := dirBytes(sv.dataDir)
@@ -258,7 +268,7 @@ func runMCP(ctx context.Context, cfg config, p *proc, sv serverSpec, client *htt
 		if ctx.Err() != nil {
 			break
 		}
-		rep.Phases = append(rep.Phases, runGroup(ctx, cfg, p, sv, extractTool, pl.name,
+		rep.Phases = append(rep.Phases, runGroup(ctx, cfg, []*proc{p}, sv, extractTool, pl.name,
 			newMCPTarget(sessions, extractTool, extractArgs(pl.body)), cfg.OtherRates, seq)...)
 	}
 	return nil
@@ -266,12 +276,14 @@ func runMCP(ctx context.Context, cfg config, p *proc, sv serverSpec, client *htt
 
 // runGroup measures one server with one payload or tool: a warm-up, the
 // closed loop, then each open-loop rate. Each phase reads its own peak RSS.
-func runGroup(ctx context.Context, cfg config, p *proc, sv serverSpec, tool, payloadName string, r requester,
+// With several processes (replicas sharing one database, the load split over
+// them), CPU and peak RSS are their sums.
+func runGroup(ctx context.Context, cfg config, ps []*proc, sv serverSpec, tool, payloadName string, r requester,
 	rates []int, seq *atomic.Int64) []phase {
 	_ = closedLoop(ctx, r, seq, cfg.Conns, cfg.Warmup)
 	var out []phase
 	measure := func(mode string, conc, rate int, dur time.Duration, run func() sample) {
-		out = append(out, measurePhase(p, sv, tool, payloadName, mode, conc, rate, dur, run))
+		out = append(out, measurePhase(ps, sv, tool, payloadName, mode, conc, rate, dur, run))
 	}
 	measure("closed", cfg.Conns, 0, cfg.Closed, func() sample { return closedLoop(ctx, r, seq, cfg.Conns, cfg.Closed) })
 	for _, rate := range rates {
@@ -286,18 +298,27 @@ func runGroup(ctx context.Context, cfg config, p *proc, sv serverSpec, tool, pay
 }
 
 // measurePhase runs one phase after a short pause and measures it: the
-// generator's sample, the peak RSS, and the CPU of the server, the generator
-// and the rest of the machine.
-func measurePhase(p *proc, sv serverSpec, tool, payloadName, mode string, conc, rate int, dur time.Duration,
+// generator's sample, the peak RSS, and the CPU of the servers (summed over
+// replicas), the generator and the rest of the machine.
+func measurePhase(ps []*proc, sv serverSpec, tool, payloadName, mode string, conc, rate int, dur time.Duration,
 	run func() sample) phase {
 	time.Sleep(200 * time.Millisecond)
-	p.resetPeak()
-	srv0, gen0, all0 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
+	var srv0, srv1 float64
+	for _, p := range ps {
+		p.resetPeak()
+		srv0 += cpuSeconds(p.cmd.Process.Pid)
+	}
+	gen0, all0 := cpuSeconds(0), machineBusySeconds()
 	s := run()
-	srv1, gen1, all1 := cpuSeconds(p.cmd.Process.Pid), cpuSeconds(0), machineBusySeconds()
-	hwm := p.status("VmHWM")
-	p.peakKiB = max(p.peakKiB, hwm)
-	ph := newPhase(sv.suite, sv.target, p.name, payloadName, mode, conc, rate, dur, s, hwm)
+	gen1, all1 := cpuSeconds(0), machineBusySeconds()
+	var hwm int64
+	for _, p := range ps {
+		srv1 += cpuSeconds(p.cmd.Process.Pid)
+		h := p.status("VmHWM")
+		p.peakKiB = max(p.peakKiB, h)
+		hwm += h
+	}
+	ph := newPhase(sv.suite, sv.target, sv.name, payloadName, mode, conc, rate, dur, s, hwm)
 	ph.Tool = tool
 	ph.ServerCores = round2((srv1 - srv0) / s.elapsed.Seconds())
 	ph.GeneratorCores = round2((gen1 - gen0) / s.elapsed.Seconds())
