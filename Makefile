@@ -117,7 +117,7 @@ walkthrough:
 	$(GO) test -count=1 -run 'TestREADMEWalkthrough|TestWalkthrough' ./cmd/webhook-mcp
 
 bench-micro:
-	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/
+	$(GO) test -run '^$$' -bench . -benchmem ./webhook/ ./graph/ ./store/ ./live/
 
 clean:
 	rm -rf bin data dist

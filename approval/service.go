@@ -61,6 +61,11 @@ type Config struct {
 	// OnPending, when set, is called after a new request is stored as pending
 	// (to notify reviewers). It must not block: do slow work on a goroutine.
 	OnPending func(ctx context.Context, r Request)
+	// OnChange, when set, is told of every change the service stored: a new
+	// request, a decision, an expiry, a claim for delivery, a delivery
+	// attempt, a retry. It runs on the changing goroutine, after the store
+	// committed, and must not block: hand the news on.
+	OnChange func(r Request)
 	// FourEyes refuses every decision (approve or reject, on any channel) by
 	// the principal that asked for the request.
 	FourEyes bool
@@ -84,6 +89,7 @@ type Service struct {
 
 	onPending  func(ctx context.Context, r Request)
 	onAttempt  func(outcome string)
+	onChange   func(r Request)
 	fourEyes   bool
 	maxPending int
 
@@ -98,6 +104,7 @@ func NewService(cfg Config) *Service {
 	s := &Service{store: cfg.Store, ttl: cfg.TTL, now: cfg.Now, log: cfg.Logger,
 		workers: cfg.Workers, sweep: cfg.SweepInterval, onPending: cfg.OnPending,
 		poll: cfg.PollInterval, lease: cfg.Lease, schedule: cfg.Schedule, rand: cfg.Rand, onAttempt: cfg.OnAttempt,
+		onChange: cfg.OnChange,
 		fourEyes: cfg.FourEyes, maxPending: cfg.MaxPending, kick: make(chan struct{}, 1)}
 	if s.ttl <= 0 {
 		s.ttl = DefaultTTL
@@ -154,6 +161,7 @@ func (s *Service) Request(ctx context.Context, d Draft) (Request, error) {
 	if err := s.store.CreateApproval(ctx, r, ev); err != nil {
 		return Request{}, fmt.Errorf("create approval: %w", err)
 	}
+	s.changed(r)
 	s.log.InfoContext(ctx, "approval requested", "approval_id", r.ID, "webhook_id", r.WebhookID,
 		"action", r.Action, "client_id", r.ClientID, "requested_by", r.RequestedBy)
 	if s.onPending != nil {
@@ -222,6 +230,7 @@ func (s *Service) decide(ctx context.Context, id string, to State, actor, reason
 	if err != nil {
 		return Request{}, named(id, err)
 	}
+	s.changed(r)
 	s.log.InfoContext(ctx, "approval decided", "approval_id", id, "webhook_id", r.WebhookID,
 		"state", to, "decided_by", actor)
 	return r, nil
@@ -303,7 +312,15 @@ func (s *Service) expire(ctx context.Context, id string, now time.Time) (Request
 	r, err := s.store.TransitionApproval(ctx, Transition{ID: id, From: []State{StatePending}, To: StateExpired,
 		Actor: "system:expiry", Reason: "no decision before expiry", At: now})
 	if err == nil {
+		s.changed(r)
 		s.log.InfoContext(ctx, "approval expired", "approval_id", id, "webhook_id", r.WebhookID)
 	}
 	return r, err
+}
+
+// changed tells the OnChange observer of a stored change.
+func (s *Service) changed(r Request) {
+	if s.onChange != nil {
+		s.onChange(r)
+	}
 }

@@ -42,4 +42,8 @@ type Store interface {
 	ClaimDue(ctx context.Context, now time.Time, lease time.Duration, actor string, limit int) ([]Request, error)
 	// ApprovalAttempts returns the delivery attempts of one request, oldest first.
 	ApprovalAttempts(ctx context.Context, id string) ([]Attempt, error)
+	// ApprovalIDs returns the ids of the requests that start with prefix
+	// (case-sensitive; empty: all), newest first, at most limit of them (<= 0:
+	// the store's default). Errors are the driver's.
+	ApprovalIDs(ctx context.Context, prefix string, limit int) ([]string, error)
 }

@@ -57,6 +57,7 @@ func (s *Service) RunDue(ctx context.Context, exec Executor) int {
 		return 0
 	}
 	for _, r := range claimed {
+		s.changed(r)
 		s.inflight.Add(1)
 		s.setBusy(1)
 		go func() {
@@ -103,10 +104,12 @@ func (s *Service) attempt(ctx context.Context, exec Executor, r Request) {
 			t.To, d.Outcome, t.Reason = StateFailed, OutcomeFailed, d.Error
 		}
 	}
-	if _, err := s.store.TransitionApproval(ctx, t); err != nil {
+	updated, err := s.store.TransitionApproval(ctx, t)
+	if err != nil {
 		s.log.Error("record delivery attempt", "approval_id", r.ID, "webhook_id", r.WebhookID, "err", err)
 		return
 	}
+	s.changed(updated)
 	if s.onAttempt != nil {
 		s.onAttempt(d.Outcome)
 	}
@@ -124,6 +127,7 @@ func (s *Service) Retry(ctx context.Context, id, actor string) (Request, error) 
 	if err != nil {
 		return r, named(id, err)
 	}
+	s.changed(r)
 	s.Kick()
 	return r, nil
 }

@@ -40,6 +40,9 @@ func targetChecks(r *report) []check {
 	for _, suite := range []string{"webhook", "mcp"} {
 		out = append(out, processChecks(r, suite)...)
 	}
+	if r.Config.LiveRate > 0 {
+		add(liveCheck(r))
+	}
 	for _, m := range r.Micro {
 		if m.Error == "" && strings.HasPrefix(m.Name, "BenchmarkExtractFullClickUp") {
 			add(check{Target: "extraction of the full ClickUp fixture (issue 7): <= 20 us, <= 150 allocs",

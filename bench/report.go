@@ -103,24 +103,25 @@ type micro struct {
 }
 
 type report struct {
-	Date          string     `json:"date"`
-	GoVersion     string     `json:"go_version"`
-	NumCPU        int        `json:"num_cpu"`
-	GOMAXPROCS    int        `json:"gomaxprocs"`
-	CPUModel      string     `json:"cpu_model"`
-	Kernel        string     `json:"kernel"`
-	Note          string     `json:"note"`
-	LoadAvgBefore string     `json:"loadavg_before"`
-	LoadAvgAfter  string     `json:"loadavg_after"`
-	Config        config     `json:"config"`
-	DurationS     float64    `json:"run_duration_s"`
-	Processes     []procInfo `json:"processes"`
-	Phases        []phase    `json:"phases"`
-	Ratios        []ratio    `json:"ratios"`
-	ReadOnlyDB    *dbGrowth  `json:"read_only_db_growth,omitempty"`
-	Micro         []micro    `json:"micro,omitempty"`
-	Checks        []check    `json:"checks"`
-	Postgres      *pgSummary `json:"postgres,omitempty"` // nil: the suite did not reach them
+	Date          string      `json:"date"`
+	GoVersion     string      `json:"go_version"`
+	NumCPU        int         `json:"num_cpu"`
+	GOMAXPROCS    int         `json:"gomaxprocs"`
+	CPUModel      string      `json:"cpu_model"`
+	Kernel        string      `json:"kernel"`
+	Note          string      `json:"note"`
+	LoadAvgBefore string      `json:"loadavg_before"`
+	LoadAvgAfter  string      `json:"loadavg_after"`
+	Config        config      `json:"config"`
+	DurationS     float64     `json:"run_duration_s"`
+	Processes     []procInfo  `json:"processes"`
+	Phases        []phase     `json:"phases"`
+	Ratios        []ratio     `json:"ratios"`
+	ReadOnlyDB    *dbGrowth   `json:"read_only_db_growth,omitempty"`
+	Live          *liveResult `json:"live_updates,omitempty"`
+	Micro         []micro     `json:"micro,omitempty"`
+	Checks        []check     `json:"checks"`
+	Postgres      *pgSummary  `json:"postgres,omitempty"` // nil: the suite did not reach them
 }
 
 func newReport(cfg config) *report {

@@ -17,20 +17,23 @@ import (
 
 // config is the suite's command line.
 type config struct {
-	Bin         string        `json:"binary"`
-	TestData    string        `json:"-"`
-	Out         string        `json:"-"`
-	Closed      time.Duration `json:"closed_phase"`
-	Open        time.Duration `json:"open_phase"`
-	Warmup      time.Duration `json:"warmup"`
-	Conns       int           `json:"closed_concurrency"`
-	OpenWorkers int           `json:"open_max_in_flight"`
-	Rates       []int         `json:"open_rates"`       // of the signed seed webhook
-	OtherRates  []int         `json:"other_open_rates"` // of every other scenario
-	Sessions    int           `json:"mcp_sessions"`
-	Micro       bool          `json:"-"`
-	PG          string        `json:"-"`            // a postgres:// URL, password and all: never recorded
-	PGRate      int           `json:"pg_open_rate"` // of the PostgreSQL rows' open loop; 0: closed loop only
+	Bin          string        `json:"binary"`
+	TestData     string        `json:"-"`
+	Out          string        `json:"-"`
+	Closed       time.Duration `json:"closed_phase"`
+	Open         time.Duration `json:"open_phase"`
+	Warmup       time.Duration `json:"warmup"`
+	Conns        int           `json:"closed_concurrency"`
+	OpenWorkers  int           `json:"open_max_in_flight"`
+	Rates        []int         `json:"open_rates"`       // of the signed seed webhook
+	OtherRates   []int         `json:"other_open_rates"` // of every other scenario
+	Sessions     int           `json:"mcp_sessions"`
+	LiveRate     int           `json:"live_rate"`     // webhooks/s for one client in the live-updates comparison; 0: skipped
+	LiveSessions int           `json:"live_sessions"` // MCP sessions subscribed to that client
+	LivePhase    time.Duration `json:"live_phase"`    // each of its alternating phases
+	Micro        bool          `json:"-"`
+	PG           string        `json:"-"`            // a postgres:// URL, password and all: never recorded
+	PGRate       int           `json:"pg_open_rate"` // of the PostgreSQL rows' open loop; 0: closed loop only
 }
 
 func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
@@ -47,6 +50,9 @@ func parseConfig(name string, args []string) (config, *flag.FlagSet, error) {
 	rates := fs.String("rates", "500,2000,5000", "open-loop rates of the signed seed webhook, requests per second (the target is at 2000)")
 	otherRates := fs.String("other-rates", "500", "open-loop rates of the other scenarios: ClickUp webhook, MCP tools (empty: closed loop only)")
 	fs.IntVar(&c.Sessions, "sessions", 16, "MCP sessions the requests are spread over")
+	fs.IntVar(&c.LiveRate, "live-rate", 1000, "webhooks/s for one client, with and without subscribed sessions (0: skip)")
+	fs.IntVar(&c.LiveSessions, "live-sessions", 16, "MCP sessions subscribed to that client's graph")
+	fs.DurationVar(&c.LivePhase, "live-phase", 2*time.Second, "duration of each of the 6 alternating live phases")
 	fs.BoolVar(&c.Micro, "micro", true, "also run the extraction micro-benchmark (go test) for its target")
 	fs.StringVar(&c.PG, "pg", os.Getenv(pgEnv), "PostgreSQL database (postgres:// URL) for the PostgreSQL rows, each run in a new schema; empty: skipped (default $"+pgEnv+")")
 	fs.IntVar(&c.PGRate, "pg-rate", openRate, "open-loop rate of the PostgreSQL rows, requests per second (0: closed loop only)")
@@ -148,6 +154,10 @@ func runSuite(ctx context.Context, args []string) error {
 		{"baseline-mcp", "baseline", "mcp", []string{self, "baseline-mcp"}, ""},
 		{"webhook-mcp (mcp)", "webhook-mcp", "mcp", []string{bin, "serve"}, filepath.Join(tmp, "data-mcp")},
 	}
+	if cfg.LiveRate > 0 && cfg.LiveSessions > 0 {
+		servers = append(servers, serverSpec{"webhook-mcp (live)", "webhook-mcp", "live", []string{bin, "serve"},
+			filepath.Join(tmp, "data-live")})
+	}
 	var seq atomic.Int64
 	for i, sv := range servers {
 		addr, err := freeAddr()
@@ -179,6 +189,8 @@ func runSuite(ctx context.Context, args []string) error {
 					break
 				}
 			}
+		} else if sv.suite == "live" {
+			err = runLive(ctx, cfg, p, sv, client, payloads[0], secret, rep, &seq)
 		} else {
 			err = runMCP(ctx, cfg, p, sv, client, payloads, rep, &seq)
 		}
@@ -271,31 +283,7 @@ func runGroup(ctx context.Context, cfg config, ps []*proc, sv serverSpec, tool, 
 	_ = closedLoop(ctx, r, seq, cfg.Conns, cfg.Warmup)
 	var out []phase
 	measure := func(mode string, conc, rate int, dur time.Duration, run func() sample) {
-		time.Sleep(200 * time.Millisecond)
-		var srv0, srv1 float64
-		for _, p := range ps {
-			p.resetPeak()
-			srv0 += cpuSeconds(p.cmd.Process.Pid)
-		}
-		gen0, all0 := cpuSeconds(0), machineBusySeconds()
-		s := run()
-		gen1, all1 := cpuSeconds(0), machineBusySeconds()
-		var hwm int64
-		for _, p := range ps {
-			srv1 += cpuSeconds(p.cmd.Process.Pid)
-			h := p.status("VmHWM")
-			p.peakKiB = max(p.peakKiB, h)
-			hwm += h
-		}
-		ph := newPhase(sv.suite, sv.target, sv.name, payloadName, mode, conc, rate, dur, s, hwm)
-		ph.Tool = tool
-		ph.ServerCores = round2((srv1 - srv0) / s.elapsed.Seconds())
-		ph.GeneratorCores = round2((gen1 - gen0) / s.elapsed.Seconds())
-		ph.OtherCores = round2(max(0, (all1-all0)-(srv1-srv0)-(gen1-gen0)) / s.elapsed.Seconds())
-		fmt.Fprintf(os.Stderr, "  %-8s %-20s %-7s %5s rps: %8.0f rps  p50 %7.2f ms  p99 %8.2f ms  errors %d  peak RSS %.1f MiB  cores server %.2f gen %.2f other %.2f\n",
-			sv.suite, scenarioLabel(ph), mode, rateLabel(rate), ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors+ph.Missed, mib(hwm),
-			ph.ServerCores, ph.GeneratorCores, ph.OtherCores)
-		out = append(out, ph)
+		out = append(out, measurePhase(ps, sv, tool, payloadName, mode, conc, rate, dur, run))
 	}
 	measure("closed", cfg.Conns, 0, cfg.Closed, func() sample { return closedLoop(ctx, r, seq, cfg.Conns, cfg.Closed) })
 	for _, rate := range rates {
@@ -307,6 +295,38 @@ func runGroup(ctx context.Context, cfg config, ps []*proc, sv serverSpec, tool, 
 		})
 	}
 	return out
+}
+
+// measurePhase runs one phase after a short pause and measures it: the
+// generator's sample, the peak RSS, and the CPU of the servers (summed over
+// replicas), the generator and the rest of the machine.
+func measurePhase(ps []*proc, sv serverSpec, tool, payloadName, mode string, conc, rate int, dur time.Duration,
+	run func() sample) phase {
+	time.Sleep(200 * time.Millisecond)
+	var srv0, srv1 float64
+	for _, p := range ps {
+		p.resetPeak()
+		srv0 += cpuSeconds(p.cmd.Process.Pid)
+	}
+	gen0, all0 := cpuSeconds(0), machineBusySeconds()
+	s := run()
+	gen1, all1 := cpuSeconds(0), machineBusySeconds()
+	var hwm int64
+	for _, p := range ps {
+		srv1 += cpuSeconds(p.cmd.Process.Pid)
+		h := p.status("VmHWM")
+		p.peakKiB = max(p.peakKiB, h)
+		hwm += h
+	}
+	ph := newPhase(sv.suite, sv.target, sv.name, payloadName, mode, conc, rate, dur, s, hwm)
+	ph.Tool = tool
+	ph.ServerCores = round2((srv1 - srv0) / s.elapsed.Seconds())
+	ph.GeneratorCores = round2((gen1 - gen0) / s.elapsed.Seconds())
+	ph.OtherCores = round2(max(0, (all1-all0)-(srv1-srv0)-(gen1-gen0)) / s.elapsed.Seconds())
+	fmt.Fprintf(os.Stderr, "  %-8s %-20s %-7s %5s rps: %8.0f rps  p50 %7.2f ms  p99 %8.2f ms  errors %d  peak RSS %.1f MiB  cores server %.2f gen %.2f other %.2f\n",
+		sv.suite, scenarioLabel(ph), mode, rateLabel(rate), ph.Throughput, ph.Latency.P50, ph.Latency.P99, ph.Errors+ph.Missed, mib(hwm),
+		ph.ServerCores, ph.GeneratorCores, ph.OtherCores)
+	return ph
 }
 
 func rateLabel(rate int) string {

@@ -22,6 +22,10 @@ type Store interface {
 	ClientGraph(ctx context.Context, q GraphQuery) (ClientGraph, error)
 	// SearchGraph finds nodes whose label or property values contain the query.
 	SearchGraph(ctx context.Context, q SearchQuery) ([]SearchHit, error)
+	// ClientIDs returns the ids of the clients with a graph that start with
+	// prefix (case-sensitive; empty: all), in id order, at most limit of them
+	// (<= 0: the store's default). Errors are the driver's.
+	ClientIDs(ctx context.Context, prefix string, limit int) ([]string, error)
 	// GraphNode returns one node of a client's graph with its direct
 	// relationships in either direction, or ErrNotFound.
 	GraphNode(ctx context.Context, clientID, nodeID string) (SearchHit, error)

@@ -36,7 +36,15 @@ func Assemble(ctx context.Context, environ []string, logs io.Writer, version str
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	srv, err := New(cfg, Deps{Store: st, Logger: logger, Version: version})
+	deps := Deps{Store: st, Logger: logger, Version: version}
+	if pg, ok := st.(*store.Postgres); ok { // replicas: changes travel by LISTEN/NOTIFY
+		feed, err := pg.ChangeFeed(ctx)
+		if err != nil {
+			return nil, errors.Join(err, st.Close())
+		}
+		deps.Changes = feed
+	}
+	srv, err := New(cfg, deps)
 	if err != nil {
 		return nil, errors.Join(err, st.Close())
 	}

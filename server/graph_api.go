@@ -33,26 +33,33 @@ func (s *Server) addGraphResource() {
 			"webhooks, in pages of 200 nodes (limit: 1-1000). When next_cursor is set, read "+
 			"kg://clients/{client_id}?cursor={next_cursor} for the next page."),
 		mcp.WithTemplateMIMEType("application/json"))
-	s.mcp.AddResourceTemplate(tmpl, func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-		q, err := graphResourceQuery(req.Params.URI)
-		if errors.Is(err, mcpserver.ErrResourceNotFound) {
-			return nil, err
-		}
-		if err != nil {
-			return nil, errors.New(errorText("", err)) // invalid_argument and what to fix
-		}
-		g, err := s.deps.Store.ClientGraph(ctx, q)
-		if err != nil {
-			s.log.ErrorContext(ctx, "read client graph resource", "client_id", q.ClientID, "err", err)
-			return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
-		}
-		b, err := json.Marshal(g)
-		if err != nil {
-			return nil, err
-		}
-		return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
-	})
+	s.mcp.AddResourceTemplate(tmpl, s.readClientGraph)
 }
+
+// readClientGraph reads kg://clients/{client_id}{?cursor,limit}: for the
+// template and for the clients listed as resources (live.go).
+func (s *Server) readClientGraph(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+	q, err := graphResourceQuery(req.Params.URI)
+	if errors.Is(err, mcpserver.ErrResourceNotFound) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, errors.New(errorText("", err)) // invalid_argument and what to fix
+	}
+	g, err := s.deps.Store.ClientGraph(ctx, q)
+	if err != nil {
+		s.log.ErrorContext(ctx, "read client graph resource", "client_id", q.ClientID, "err", err)
+		return nil, errors.New(errorText("", err)) // the JSON-RPC error says the code, not the store's internals
+	}
+	b, err := json.Marshal(g)
+	if err != nil {
+		return nil, err
+	}
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: req.Params.URI, MIMEType: "application/json", Text: string(b)}}, nil
+}
+
+// clientGraphURI is the kg:// URI of a client's graph, its id percent-encoded.
+func clientGraphURI(clientID string) string { return graphResourcePrefix + url.PathEscape(clientID) }
 
 // graphResourceQuery parses kg://clients/{client_id}[?cursor=…][&limit=…]
 // (client_id percent-encoded) into a query of one page. A URI of another

@@ -12,6 +12,7 @@ import (
 	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/live"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
@@ -95,6 +96,7 @@ func (s *Server) handleGraphImport(w http.ResponseWriter, r *http.Request) {
 		s.writeCallError(w, "", err)
 		return
 	}
+	s.publish(live.Change{Kind: live.KindClient, ID: clientID}) // its subscribers hear of it (live.go)
 	s.log.Info("client graph imported", "client_id", clientID, "mode", mode,
 		"nodes", len(g.KnowledgeNodes), "relationships", len(g.Relationships))
 	writeJSON(w, http.StatusOK, graphImportResult{ClientID: clientID, Mode: mode,

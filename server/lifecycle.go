@@ -13,7 +13,8 @@ import (
 )
 
 // Start runs the background work: executing approved requests, expiring
-// overdue ones, and pruning the inbox. Shutdown stops it.
+// overdue ones, pruning the inbox, and telling MCP sessions what changed
+// (live.go). Shutdown stops it.
 func (s *Server) Start(ctx context.Context) {
 	ctx, s.bgCancel = context.WithCancel(ctx)
 	if s.deps.Store.Kind() == "sqlite" { // this process owns the file alone
@@ -23,6 +24,7 @@ func (s *Server) Start(ctx context.Context) {
 			s.log.Warn("released calls the previous run left in flight; their repeats run again", "count", n)
 		}
 	}
+	s.startLive(ctx)
 	s.bgDone.Add(2)
 	go func() { defer s.bgDone.Done(); s.approvals.Run(ctx, s.registry) }()
 	go func() { defer s.bgDone.Done(); s.pruneLoop(ctx) }()

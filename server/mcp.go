@@ -16,21 +16,23 @@ const instructions = "webhook-mcp receives client webhooks (e.g. Make.com / Clic
 	"validate_webhook_signature to check a signature, and send_webhook_response to ask a human to approve an " +
 	"outbound POST (then get_approval_status). Errors that you can fix come back as tool errors with a code."
 
-// newMCPServer declares the tools and resources capabilities only. No logging
-// capability: the server sends no log notifications (it logs to stderr). No
-// elicitation key either: elicitation is a client capability; sending
-// elicitation requests (and the input_required results of 2026-07-28) needs
-// only the client's declaration, which clientCanElicit checks.
-func newMCPServer(version string, hooks *mcpserver.Hooks) *mcpserver.MCPServer {
-	return mcpserver.NewMCPServer("webhook-mcp", version,
-		mcpserver.WithHooks(hooks), // session counting (mcp_sessions.go)
+// newMCPServer declares the tools and resources capabilities (resources with
+// subscribe and listChanged: live.go), the MCP Apps extension, and whatever
+// extra declares (prompts, completions). No logging capability: the server
+// sends no log notifications (it logs to stderr). No elicitation key either:
+// elicitation is a client capability; sending elicitation requests (and the
+// input_required results of 2026-07-28) needs only the client's declaration,
+// which clientCanElicit checks.
+func newMCPServer(version string, hooks *mcpserver.Hooks, extra ...mcpserver.ServerOption) *mcpserver.MCPServer {
+	return mcpserver.NewMCPServer("webhook-mcp", version, append([]mcpserver.ServerOption{
+		mcpserver.WithHooks(hooks), // session counting (mcp_sessions.go), subscriptions (subscriptions.go)
 		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false), // kg://clients/{client_id}{?cursor,limit}
+		mcpserver.WithResourceCapabilities(true, true), // subscribe, listChanged
 		mcpserver.WithInstructions(instructions),
 		mcpserver.WithRecovery(),
 		mcpserver.WithExtensions(appsCapability()), // MCP Apps: ui:// views (apps.go)
 		mcpserver.WithToolFilter(linkApps),
-	)
+	}, extra...)...)
 }
 
 // toolHandler adapts Registry.Call to an MCP tool: user mistakes become tool

@@ -17,6 +17,7 @@ import (
 
 	"github.com/webhook-mcp/webhook-mcp/approval"
 	"github.com/webhook-mcp/webhook-mcp/graph"
+	"github.com/webhook-mcp/webhook-mcp/live"
 	"github.com/webhook-mcp/webhook-mcp/store"
 	"github.com/webhook-mcp/webhook-mcp/tools"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
@@ -51,6 +52,10 @@ type Deps struct {
 	Now      func() time.Time // nil: time.Now
 	Resolver webhook.Resolver // outbound DNS; nil: the system resolver
 	Version  string
+	// Changes, when set, delivers the changes other replicas commit (e.g. a
+	// PostgreSQL LISTEN/NOTIFY feed), so that their webhooks and decisions
+	// reach the MCP sessions of this one too.
+	Changes live.Feed
 }
 
 // Route is a registered webhook route.
@@ -83,6 +88,7 @@ type Server struct {
 	bgCancel context.CancelFunc
 	bgDone   sync.WaitGroup
 
+	live     *liveState     // resource subscriptions and change notifications
 	review   *reviewState   // approvals page sessions, notifier
 	confirms *confirmStates // requestStates of in-client confirmations
 	elicit   *sseElicitor   // elicitation over /sse
@@ -154,11 +160,15 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	s.approvals = approval.NewService(approval.Config{Store: deps.Store, TTL: cfg.ApprovalTTL, Now: deps.Now, Logger: deps.Logger,
 		OnPending: s.notifyPending, Schedule: schedule, Lease: cfg.Lease(),
 		FourEyes: !cfg.ApprovalSelfApprove, MaxPending: cfg.ApprovalMaxPending,
-		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }})
+		OnAttempt: func(outcome string) { s.metrics.DeliveryOutcome(outcome) }, OnChange: s.onApprovalChange})
 	s.registry = tools.NewRegistry(tools.Config{Inbox: deps.Store, Approvals: s.approvals, Timeout: cfg.Timeout(),
-		Now: deps.Now, Logger: deps.Logger})
-	s.mcp = newMCPServer(deps.Version, s.sessions.hooks())
+		Now: deps.Now, Logger: deps.Logger, OnCommitted: s.onCommitted})
+	hooks := s.sessions.hooks()
+	s.initLive(hooks)
+	s.mcp = newMCPServer(deps.Version, hooks, s.liveOptions()...)
 	s.addGraphResource()
+	s.addLiveResources()
+	s.addPrompts()
 	s.addMemoryResource()
 	if err := s.addAppResources(); err != nil {
 		return nil, err

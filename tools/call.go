@@ -90,6 +90,7 @@ func (c *call) runThenRecord(ctx context.Context) (Outcome, error) {
 	if prev != nil { // a repeat that finished first, here or on another replica
 		return c.replay(prev)
 	}
+	c.committed(ev.ClientID, comp)
 	c.logEnd(ctx, callErr, comp.Duration)
 	return out, callErr
 }
@@ -107,6 +108,7 @@ func (c *call) recordThenRun(ctx context.Context) (Outcome, error) {
 	if prev != nil {
 		return c.replay(prev)
 	}
+	c.committed(ev.ClientID, webhook.Completion{State: webhook.StateReceived})
 	start := time.Now()
 	res, callErr := c.run(ctx)
 	if callErr == nil && res.Effects.Approval != nil {
@@ -119,6 +121,7 @@ func (c *call) recordThenRun(ctx context.Context) (Outcome, error) {
 		// repeat finds it abandoned and runs again.
 		return c.storeFailed(ctx, "complete", err)
 	}
+	c.committed(ev.ClientID, comp)
 	c.logEnd(ctx, callErr, comp.Duration)
 	return out, callErr
 }
@@ -154,6 +157,18 @@ func (c *call) complete(res Result, callErr error, d time.Duration) (Outcome, we
 	}
 	comp.Result, comp.Graph = out.Result, res.Effects.Graph
 	return out, comp, nil
+}
+
+// committed tells the registry's observer of an inbox write that committed.
+func (c *call) committed(clientID string, comp webhook.Completion) {
+	if c.r.cfg.OnCommitted == nil {
+		return
+	}
+	ev := Committed{CallID: c.inv.CallID, Kind: c.inv.Kind, State: comp.State, ClientID: clientID}
+	if comp.Graph != nil {
+		ev.GraphClientID = comp.Graph.ClientID
+	}
+	c.r.cfg.OnCommitted(ev)
 }
 
 // event is the call's inbox entry, before its outcome.

@@ -57,16 +57,24 @@ func getApprovalStatus(d Deps) Action {
 		if in.ApprovalID == "" {
 			return api.Approval{}, webhook.MissingFields("approval_id")
 		}
-		r, evs, err := d.Approvals.Get(ctx, in.ApprovalID)
-		if err != nil {
-			return api.Approval{}, err
-		}
-		st := StatusOf(r, evs)
-		attempts, err := d.Approvals.Attempts(ctx, r.ID)
-		if err != nil {
-			return api.Approval{}, err
-		}
-		st.Attempts = AttemptsOf(attempts)
-		return st, nil
+		return ApprovalStatus(ctx, d.Approvals, in.ApprovalID)
 	})
+}
+
+// ApprovalStatus is the full view of one request: state, audit trail,
+// delivery and delivery attempts, as get_approval_status and the
+// approvals://{approval_id} resource show it. An unknown id is an
+// *approval.NotFoundError.
+func ApprovalStatus(ctx context.Context, svc *approval.Service, id string) (api.Approval, error) {
+	r, evs, err := svc.Get(ctx, id)
+	if err != nil {
+		return api.Approval{}, err
+	}
+	st := StatusOf(r, evs)
+	attempts, err := svc.Attempts(ctx, r.ID)
+	if err != nil {
+		return api.Approval{}, err
+	}
+	st.Attempts = AttemptsOf(attempts)
+	return st, nil
 }

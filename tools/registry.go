@@ -72,6 +72,23 @@ type Config struct {
 	DeadlineMargin time.Duration
 	Now            func() time.Time // nil: time.Now
 	Logger         *slog.Logger     // nil: slog.Default()
+	// OnCommitted, when set, is told of every inbox write the store committed
+	// (an entry begun in flight, completed, or recorded complete at once),
+	// after the commit and before the caller hears of the call. It runs on
+	// the caller's goroutine and must not block: hand the news on.
+	OnCommitted func(Committed)
+}
+
+// Committed describes one inbox write the store committed.
+type Committed struct {
+	CallID string
+	Kind   string // webhook.KindWebhook or webhook.KindTool
+	State  webhook.EventState
+	// ClientID is the inbox entry's client.
+	ClientID string
+	// GraphClientID is the client whose knowledge graph the write merged a
+	// graph into; empty when it merged none.
+	GraphClientID string
 }
 
 // Registry holds every action; see the package doc.

@@ -34,7 +34,7 @@ type test struct {
 // tests lists the suite, one group per file.
 func tests() []test {
 	var all []test
-	for _, group := range [][]test{approvalTests, deliveryTests, graphTests, graphPageTests, inboxTests, inflightTests, concurrencyTests, lifecycleTests, lookupTests, tokenTests} {
+	for _, group := range [][]test{approvalTests, deliveryTests, graphTests, graphPageTests, idTests, inboxTests, inflightTests, concurrencyTests, lifecycleTests, lookupTests, tokenTests} {
 		all = append(all, group...)
 	}
 	return all
