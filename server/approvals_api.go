@@ -20,7 +20,7 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 		for _, one := range strings.Split(st, ",") {
 			state := approval.State(strings.TrimSpace(one))
 			if !state.Valid() {
-				s.writeCallError(w, "", webhook.InvalidArgument("state", "unknown state %q", one))
+				writeCallError(w, "", webhook.InvalidArgument("state", "unknown state %q", one))
 				return
 			}
 			f.States = append(f.States, state)
@@ -37,13 +37,13 @@ func (s *Server) handleListApprovals(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeStatusList(w http.ResponseWriter, r *http.Request, f approval.Filter,
 	wrap func(l []api.Approval, next string) any) {
 	if err := pageQuery(r, &f); err != nil {
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	reqs, next, err := s.approvals.ListPage(r.Context(), f)
 	if err != nil {
 		s.log.Error("list approvals", "err", err)
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	out := make([]api.Approval, 0, len(reqs))
@@ -96,7 +96,7 @@ func (s *Server) handleDecide(approve bool) http.HandlerFunc {
 			err = json.Unmarshal(raw, &body)
 		}
 		if err != nil {
-			s.writeCallError(w, "", webhook.InvalidPayload("body must be JSON like {\"reason\": \"...\"}"))
+			writeCallError(w, "", webhook.InvalidPayload("body must be JSON like {\"reason\": \"...\"}"))
 			return
 		}
 		label := "api"
@@ -123,5 +123,5 @@ func (s *Server) writeApprovalError(w http.ResponseWriter, r *http.Request, err 
 	if !tools.IsUserError(err) {
 		s.log.Error("approval request failed", "approval_id", r.PathValue("id"), "err", err)
 	}
-	s.writeCallError(w, "", err)
+	writeCallError(w, "", err)
 }

@@ -93,16 +93,16 @@ func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if code := r.URL.Query().Get("code"); code != "" {
-		if blocked, wait := s.authThrottled(r); blocked {
+		if blocked, wait := s.guard.authThrottled(r); blocked {
 			s.renderLoginThrottled(w, wait)
 			return
 		}
 		if s.review.signIn.redeem(code, s.deps.Now()) {
-			s.log.InfoContext(r.Context(), "approvals page: signed in with the one-time link", "client_ip", s.clientIP(r))
+			s.log.InfoContext(r.Context(), "approvals page: signed in with the one-time link", "client_ip", s.guard.clientIP(r))
 			s.startReviewerSession(w, r, sess)
 			return
 		}
-		s.authFailed(r, "sign-in link")
+		s.guard.authFailed(r, "sign-in link")
 	}
 	if !ok {
 		if sess, ok = s.newSessionOr503(w, r, false); !ok {
@@ -125,13 +125,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the form expired: reload the sign-in page", http.StatusForbidden)
 		return
 	}
-	if blocked, wait := s.authThrottled(r); blocked {
+	if blocked, wait := s.guard.authThrottled(r); blocked {
 		s.renderLoginThrottled(w, wait)
 		return
 	}
 	token := r.PostFormValue("token")
 	if subtle.ConstantTimeCompare([]byte(token), []byte(s.cfg.ApprovalToken)) != 1 {
-		s.authFailed(r, "sign-in token")
+		s.guard.authFailed(r, "sign-in token")
 		s.render(w, http.StatusUnauthorized, "login.html", map[string]any{"Title": "Sign in", "Login": true, "CSRF": sess.csrf,
 			"Error": "That token is not APPROVAL_TOKEN" + s.tokenHint() + "."})
 		return

@@ -23,7 +23,7 @@ func bearerMatches(r *http.Request, want string) bool {
 // before its token is looked at.
 func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.MCPAuthToken != "" && s.refuseThrottled(w, r, "") {
+		if s.cfg.MCPAuthToken != "" && s.guard.refuseThrottled(w, r, "") {
 			return
 		}
 		p, ok := s.mcpPrincipal(r)
@@ -46,7 +46,7 @@ func (s *Server) requireMCPToken(next http.Handler) http.Handler {
 // user's browser reaches loopback too.
 func (s *Server) requireReviewer(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.refuseThrottled(w, r, "") {
+		if s.guard.refuseThrottled(w, r, "") {
 			return
 		}
 		if !bearerMatches(r, s.cfg.ApprovalToken) {
@@ -63,6 +63,6 @@ func (s *Server) requireReviewer(next http.HandlerFunc) http.HandlerFunc {
 // a request that carries none is not a guess and is not counted.
 func (s *Server) bearerFailed(r *http.Request, what string) {
 	if r.Header.Get("Authorization") != "" {
-		s.authFailed(r, what)
+		s.guard.authFailed(r, what)
 	}
 }

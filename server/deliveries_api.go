@@ -24,7 +24,7 @@ func (s *Server) handleListDeliveries(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	states, ok := deliveryStates[q.Get("state")]
 	if !ok {
-		s.writeCallError(w, "", webhook.InvalidArgument("state", "state must be pending, delivering, delivered or failed"))
+		writeCallError(w, "", webhook.InvalidArgument("state", "state must be pending, delivering, delivered or failed"))
 		return
 	}
 	f := approval.Filter{States: states, ClientID: q.Get("client_id")}

@@ -27,7 +27,7 @@ func (s *Server) handleGetEvent(w http.ResponseWriter, r *http.Request) {
 		if !tools.IsUserError(err) {
 			s.log.Error("read inbox event", "webhook_id", id, "err", err)
 		}
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	v := eventView{InboxEvent: e, Result: e.Result, Body: strings.ToValidUTF8(string(e.Body), "\uFFFD")}
@@ -47,7 +47,7 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a number from 1 to 500"))
+			writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a number from 1 to 500"))
 			return
 		}
 		in.Limit = n
@@ -56,7 +56,7 @@ func (s *Server) handleListEvents(w http.ResponseWriter, r *http.Request) {
 	out, err := s.registry.Call(r.Context(), tools.Request{Action: "list_webhook_events", Input: input,
 		Invocation: tools.Invocation{Kind: webhook.KindTool, Source: "api", Route: "list_webhook_events", Requester: "reviewer"}})
 	if err != nil {
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

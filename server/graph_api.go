@@ -110,25 +110,25 @@ func (s *Server) handleClientGraph(w http.ResponseWriter, r *http.Request) {
 	if l := params.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil {
-			s.writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 0 to %d", tools.MaxGraphLimit))
+			writeCallError(w, "", webhook.InvalidArgument("limit", "limit must be a whole number from 0 to %d", tools.MaxGraphLimit))
 			return
 		}
 		limit = &n
 	}
 	q, err := tools.ClientGraphQuery(r.PathValue("client_id"), nodeTypes, limit, params.Get("cursor"))
 	if err != nil {
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	format := params.Get("format")
 	if format != "" && format != "json" && format != "mermaid" && format != formatMemoryJSONL {
-		s.writeCallError(w, "", webhook.InvalidArgument("format", "format must be json, mermaid or memory-jsonl"))
+		writeCallError(w, "", webhook.InvalidArgument("format", "format must be json, mermaid or memory-jsonl"))
 		return
 	}
 	g, err := s.deps.Store.ClientGraph(r.Context(), q)
 	if err != nil {
 		s.log.Error("read client graph", "client_id", q.ClientID, "err", err)
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	if format == formatMemoryJSONL {

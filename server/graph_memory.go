@@ -39,7 +39,7 @@ func (s *Server) writeMemoryJSONL(w http.ResponseWriter, g graph.ClientGraph) {
 	var buf bytes.Buffer
 	if err := graph.WriteMemoryJSONL(&buf, g); err != nil {
 		s.log.Error("write memory jsonl", "client_id", g.ClientID, "err", err)
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	w.Header().Set("Content-Type", memoryJSONLType)
@@ -65,11 +65,11 @@ func (s *Server) handleGraphImport(w http.ResponseWriter, r *http.Request) {
 	params := r.URL.Query()
 	clientID := r.PathValue("client_id")
 	if _, err := tools.ClientGraphQuery(clientID, nil, nil, ""); err != nil {
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	if params.Get("format") != formatMemoryJSONL {
-		s.writeCallError(w, "", webhook.InvalidArgument("format", "format must be memory-jsonl"))
+		writeCallError(w, "", webhook.InvalidArgument("format", "format must be memory-jsonl"))
 		return
 	}
 	mode := params.Get("mode")
@@ -77,12 +77,12 @@ func (s *Server) handleGraphImport(w http.ResponseWriter, r *http.Request) {
 		mode = "merge"
 	}
 	if mode != "merge" && mode != "replace" {
-		s.writeCallError(w, "", webhook.InvalidArgument("mode", "mode must be merge or replace"))
+		writeCallError(w, "", webhook.InvalidArgument("mode", "mode must be merge or replace"))
 		return
 	}
 	g, err := graph.ReadMemoryJSONL(http.MaxBytesReader(w, r.Body, maxGraphImportBytes), clientID)
 	if err != nil {
-		s.writeCallError(w, "", webhook.InvalidArgument("body", "%v", err))
+		writeCallError(w, "", webhook.InvalidArgument("body", "%v", err))
 		return
 	}
 	now := s.deps.Now()
@@ -93,7 +93,7 @@ func (s *Server) handleGraphImport(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.log.Error("import client graph", "client_id", clientID, "mode", mode, "err", err)
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	s.publish(live.Change{Kind: live.KindClient, ID: clientID}) // its subscribers hear of it (live.go)

@@ -5,24 +5,20 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
 // initIngress sets up what guards the endpoints: API keys from the
 // configuration, rate limiters, the Origin/Host policy and the metrics.
 func (s *Server) initIngress() {
-	s.apiKeys = map[string][][]byte{}
+	s.sources = newSources(s.cfg, s.deps.Now)
 	for _, key := range s.cfg.MakeComWebhookAPIKey {
 		if key = strings.TrimSpace(key); key != "" {
 			s.RegisterWebhookAPIKey(DefaultSource, key)
 		}
 	}
-	s.perIP = newLimiterSet(s.cfg.RateLimitPerIP, maxIPLimiters)
-	s.perSource = newLimiterSet(s.cfg.RateLimitPerSource, maxIPLimiters)
-	s.authFailures = newFailureLimiter(s.cfg.AuthFailuresPerMinute, maxIPLimiters)
 	s.origins = newOriginPolicy(s.cfg)
 	s.metrics = newMetrics(s.deps.Store.Stats)
+	s.guard = newGuard(s.cfg, s.deps.Now, s.metrics, s.log)
 }
 
 // RegisterWebhookAPIKey adds an API key for a source, for senders that cannot
@@ -30,33 +26,7 @@ func (s *Server) initIngress() {
 // accepted. Several keys may be registered (rotation); any of them verifies.
 // The environment's MAKE_COM_WEBHOOK_API_KEY registers keys for make.com; for
 // another source call this with its <SOURCE>_WEBHOOK_API_KEY.
-func (s *Server) RegisterWebhookAPIKey(source, key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apiKeys[source] = append(s.apiKeys[source], []byte(key))
-}
-
-// credentialsFor is what a source's requests are verified against.
-func (s *Server) credentialsFor(source string) webhook.Credentials {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return webhook.Credentials{Secrets: s.secrets[source], APIKeys: s.apiKeys[source],
-		Tolerance: s.cfg.WebhookTolerance, Now: s.deps.Now()}
-}
-
-// checkSignature authenticates a webhook by whichever scheme it carries
-// (Standard Webhooks, HMAC-SHA256 header, API key) when the source has
-// credentials and validation is enabled. It returns the scheme that verified.
-func (s *Server) checkSignature(source string, h http.Header, body []byte) (string, error) {
-	creds := s.credentialsFor(source)
-	if !s.cfg.ValidationEnabled || !creds.Configured() {
-		return "none", nil
-	}
-	if s.cfg.WebhookRequireTimestamp { // only a signed id and timestamp tell a replay from a new request
-		return webhook.Verify(h, body, creds, webhook.SchemeStandard)
-	}
-	return webhook.Verify(h, body, creds, webhook.SchemeAuto)
-}
+func (s *Server) RegisterWebhookAPIKey(source, key string) { s.sources.addAPIKey(source, key) }
 
 // awaitWebhooks waits until no webhook is being handled, or ctx is done.
 func (s *Server) awaitWebhooks(ctx context.Context) {

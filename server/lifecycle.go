@@ -31,8 +31,8 @@ func (s *Server) Start(ctx context.Context) {
 	s.bgDone.Add(1)
 	go func() { defer s.bgDone.Done(); s.sessions.sweepLoop(ctx) }()
 	s.watchDue(ctx)
-	for _, rt := range s.routesSnapshot() {
-		if !s.credentialsFor(rt.Source).Configured() || !s.cfg.ValidationEnabled {
+	for rt := range s.sources.all() {
+		if !s.sources.credentialsFor(rt.Source).Configured() || !s.cfg.ValidationEnabled {
 			s.log.Warn("webhook source is unsigned: requests are accepted without a signature or API key",
 				"source", rt.Source, "path", rt.Path)
 		}
@@ -148,14 +148,4 @@ func (s *Server) pruneLoop(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-func (s *Server) routesSnapshot() []Route {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	out := make([]Route, 0, len(s.routes))
-	for _, r := range s.routes {
-		out = append(out, r)
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"log/slog"
 	"math"
 	"net"
 	"net/http"
@@ -113,10 +114,30 @@ func (l *limiterSet) evict(now time.Time) {
 	}
 }
 
+// guard holds the per-client-IP and per-source limits of the HTTP endpoints:
+// request rates, and the throttle on wrong credentials. Handlers that accept
+// traffic or credentials are given it in routes.go.
+type guard struct {
+	perIP        *limiterSet // RATE_LIMIT_PER_IP; nil: off
+	perSource    *limiterSet // RATE_LIMIT_PER_SOURCE; nil: off
+	authFailures *limiterSet // AUTH_FAILURES_PER_MINUTE per client IP; nil: off
+	trustProxy   bool        // TRUST_PROXY_HEADERS
+	now          func() time.Time
+	metrics      *Metrics
+	log          *slog.Logger
+}
+
+func newGuard(cfg Config, now func() time.Time, metrics *Metrics, log *slog.Logger) *guard {
+	return &guard{perIP: newLimiterSet(cfg.RateLimitPerIP, maxIPLimiters),
+		perSource:    newLimiterSet(cfg.RateLimitPerSource, maxIPLimiters),
+		authFailures: newFailureLimiter(cfg.AuthFailuresPerMinute, maxIPLimiters),
+		trustProxy:   cfg.TrustProxyHeaders, now: now, metrics: metrics, log: log}
+}
+
 // rateLimit applies RATE_LIMIT_PER_IP, then RATE_LIMIT_PER_SOURCE. On refusal it
 // writes 429 rate_limited with Retry-After and returns false.
-func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, source string) bool {
-	now := s.deps.Now()
+func (s *guard) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, source string) bool {
+	now := s.now()
 	scope := "ip"
 	ok, wait := s.perIP.allow(s.clientIP(r), now)
 	if ok {
@@ -136,8 +157,8 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, webhookID, so
 // authThrottled refuses a client IP that presented too many wrong
 // credentials (AUTH_FAILURES_PER_MINUTE): it reports true and how long until
 // the next attempt is allowed. Callers answer 429 and skip the check.
-func (s *Server) authThrottled(r *http.Request) (bool, time.Duration) {
-	blocked, wait := s.authFailures.exhausted(s.clientIP(r), s.deps.Now())
+func (s *guard) authThrottled(r *http.Request) (bool, time.Duration) {
+	blocked, wait := s.authFailures.exhausted(s.clientIP(r), s.now())
 	if blocked {
 		s.metrics.rateLimited.WithLabelValues("auth").Inc()
 	}
@@ -145,15 +166,15 @@ func (s *Server) authThrottled(r *http.Request) (bool, time.Duration) {
 }
 
 // authFailed counts one wrong credential presented by the request's client IP.
-func (s *Server) authFailed(r *http.Request, what string) {
+func (s *guard) authFailed(r *http.Request, what string) {
 	ip := s.clientIP(r)
-	s.authFailures.allow(ip, s.deps.Now())
+	s.authFailures.allow(ip, s.now())
 	s.log.WarnContext(r.Context(), "wrong credential", "credential", what, "client_ip", ip, "path", r.URL.Path)
 }
 
 // refuseThrottled answers 429 rate_limited with Retry-After, and reports
 // true, when the request's client IP is refused by authThrottled.
-func (s *Server) refuseThrottled(w http.ResponseWriter, r *http.Request, webhookID string) bool {
+func (s *guard) refuseThrottled(w http.ResponseWriter, r *http.Request, webhookID string) bool {
 	blocked, wait := s.authThrottled(r)
 	if blocked {
 		w.Header().Set("Retry-After", retryAfter(wait))
@@ -169,8 +190,8 @@ func retryAfter(wait time.Duration) string {
 
 // clientIP is the peer's address, or with TRUST_PROXY_HEADERS the last
 // X-Forwarded-For entry (the one the trusted proxy added).
-func (s *Server) clientIP(r *http.Request) string {
-	if s.cfg.TrustProxyHeaders {
+func (s *guard) clientIP(r *http.Request) string {
+	if s.trustProxy {
 		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 			parts := strings.Split(xff[len(xff)-1], ",")
 			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {

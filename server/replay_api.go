@@ -30,22 +30,22 @@ func (s *Server) handleReplayEvent(w http.ResponseWriter, r *http.Request) {
 		if !tools.IsUserError(err) {
 			s.log.Error("read inbox event for replay", "webhook_id", id, "err", err)
 		}
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	if e.Kind != webhook.KindWebhook {
-		s.writeCallError(w, "", webhook.InvalidArgument("id", "event %s is a %s call, not a webhook; only webhooks can be replayed", id, e.Kind))
+		writeCallError(w, "", webhook.InvalidArgument("id", "event %s is a %s call, not a webhook; only webhooks can be replayed", id, e.Kind))
 		return
 	}
 	source, name, _ := strings.Cut(strings.TrimPrefix(e.Route, "/api/webhook/"), "/")
-	route, ok := s.route(source, name)
+	route, ok := s.sources.route(source, name)
 	if !ok {
 		writeError(w, "", api.CodeUnknownRoute, "no webhook route is registered at "+e.Route+" any more")
 		return
 	}
 	data, err := webhook.DecodePayload(e.Body)
 	if err != nil {
-		s.writeCallError(w, "", err)
+		writeCallError(w, "", err)
 		return
 	}
 	webhookID := uuid.NewString()
@@ -71,7 +71,7 @@ func (s *Server) handleReplayEvent(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleRecoverDeliveries(w http.ResponseWriter, r *http.Request) {
 	var req api.RecoverRequest
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<16)).Decode(&req); err != nil && !errors.Is(err, io.EOF) {
-		s.writeCallError(w, "", webhook.InvalidArgument("body", "the body must be {\"since\": RFC 3339 time, \"until\": RFC 3339 time}: %v", err))
+		writeCallError(w, "", webhook.InvalidArgument("body", "the body must be {\"since\": RFC 3339 time, \"until\": RFC 3339 time}: %v", err))
 		return
 	}
 	until := time.Now().UTC()
@@ -79,7 +79,7 @@ func (s *Server) handleRecoverDeliveries(w http.ResponseWriter, r *http.Request)
 		until = *req.Until
 	}
 	if req.Since.IsZero() || until.Before(req.Since) {
-		s.writeCallError(w, "", webhook.InvalidArgument("since", "since is required and must not be after until"))
+		writeCallError(w, "", webhook.InvalidArgument("since", "since is required and must not be after until"))
 		return
 	}
 	res := api.RecoverResult{Since: req.Since, Until: until, Recovered: []string{}}

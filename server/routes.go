@@ -13,7 +13,8 @@ import (
 // APPROVAL_TOKEN, MCP routes MCP_AUTH_TOKEN when set.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("/api/webhook/{source}/{route}", s.handleWebhook)
+	mux.Handle("/api/webhook/{source}/{route}", &webhookEndpoint{cfg: s.cfg, sources: s.sources, guard: s.guard,
+		calls: s.registry, metrics: s.metrics, counters: &s.counters, drain: &s.drainGate, log: s.log})
 	mux.HandleFunc("GET /api/status", s.handleStatus)
 	mux.HandleFunc("GET /healthz", s.handleHealth)
 	mux.HandleFunc("GET /readyz", s.handleReady)

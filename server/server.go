@@ -79,14 +79,12 @@ type Server struct {
 	streamable *mcpserver.StreamableHTTPServer
 	sse        *mcpserver.SSEServer
 
-	mu      sync.RWMutex
-	routes  map[string]Route    // "source/route" → route
-	secrets map[string][][]byte // source → secrets
+	sources *sources // webhook routes, secrets and API keys
 
-	counters counters
-	draining atomic.Bool
-	bgCancel context.CancelFunc
-	bgDone   sync.WaitGroup
+	counters  counters
+	drainGate // draining flag and webhooks in flight
+	bgCancel  context.CancelFunc
+	bgDone    sync.WaitGroup
 
 	live     *liveState     // resource subscriptions and change notifications
 	review   *reviewState   // approvals page sessions, notifier
@@ -94,16 +92,12 @@ type Server struct {
 	elicit   *sseElicitor   // elicitation over /sse
 	sessions *mcpSessions   // live MCP sessions: cap and idle expiry
 
-	apiKeys      map[string][][]byte // source → API keys (under mu)
-	perIP        *limiterSet         // RATE_LIMIT_PER_IP; nil: off
-	perSource    *limiterSet         // RATE_LIMIT_PER_SOURCE; nil: off
-	authFailures *limiterSet         // AUTH_FAILURES_PER_MINUTE per client IP; nil: off
-	origins      originPolicy        // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
-	metrics      *Metrics            // GET /metrics
-	ready        atomic.Bool         // set by Start; /readyz
-	inflight     atomic.Int64        // webhooks being handled; drained on shutdown
-	listenAddr   atomic.Value        // string: the address Serve listens on (baseURL)
-	oauth        *oauthVerifier      // OAUTH_ISSUER; nil: off
+	guard      *guard         // rate limits and the wrong-credential throttle
+	origins    originPolicy   // ALLOWED_ORIGINS, ALLOWED_HOSTS, PUBLIC_URL
+	metrics    *Metrics       // GET /metrics
+	ready      atomic.Bool    // set by Start; /readyz
+	listenAddr atomic.Value   // string: the address Serve listens on (baseURL)
+	oauth      *oauthVerifier // OAUTH_ISSUER; nil: off
 
 	stdioSessions atomic.Int32 // ServeStdio calls running; /api/status lists stdio while > 0
 }
@@ -140,8 +134,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 			deps.Logger.Info("generated APPROVAL_TOKEN (mode 0600; reused on restart)", "file", tokenFile)
 		}
 	}
-	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now(),
-		routes: map[string]Route{}, secrets: map[string][][]byte{}}
+	s := &Server{cfg: cfg, deps: deps, log: deps.Logger, started: deps.Now()}
 	s.initIngress()
 	s.review = newReviewState(cfg, deps.Now, deps.Store, deps.Logger)
 	if tokenFile != "" {
@@ -189,7 +182,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		return nil, err
 	}
 	builtin := tools.Builtin(tools.Deps{Graphs: deps.Store, Inbox: deps.Store, Approvals: s.approvals, Sender: sender,
-		Secrets: s.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now,
+		Secrets: s.sources.secretsFor, DefaultSource: DefaultSource, DefaultResponseURL: cfg.MakeComWebhookEndpoint, Now: deps.Now,
 		SignatureTolerance: cfg.WebhookTolerance, BaseURL: s.baseURL})
 	for _, a := range builtin {
 		if err := s.RegisterAction(a); err != nil {
@@ -228,7 +221,7 @@ func newSender(cfg Config, deps Deps, sign webhook.Signer) (*webhook.Sender, err
 // registered for the default source (the current one when rotating); without a
 // secret deliveries go unsigned.
 func (s *Server) signOutbound(id string, ts time.Time, body []byte) string {
-	secrets := s.secretsFor(DefaultSource)
+	secrets := s.sources.secretsFor(DefaultSource)
 	if len(secrets) == 0 {
 		return ""
 	}
@@ -251,11 +244,7 @@ func (s *Server) RegisterAction(a tools.Action) error {
 
 // RegisterWebhookSecret adds a secret for a source; several secrets may be
 // registered at once (key rotation), and any of them verifies.
-func (s *Server) RegisterWebhookSecret(source, secret string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.secrets[source] = append(s.secrets[source], []byte(secret))
-}
+func (s *Server) RegisterWebhookSecret(source, secret string) { s.sources.addSecret(source, secret) }
 
 // RegisterWebhookRoute maps POST /api/webhook/<source>/<route> to an action.
 // path is "<source>/<route>", e.g. "make.com/chatgpt-clients"; the route's id
@@ -269,22 +258,7 @@ func (s *Server) RegisterWebhookRoute(path, action string) error {
 		return fmt.Errorf("register route %q: %w: %s", path, tools.ErrUnknownAction, action)
 	}
 	id := strings.ReplaceAll(source+"_"+name, "-", "_")
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.routes[source+"/"+name] = Route{Source: source, Name: name, ID: id, Action: action,
-		Path: "/api/webhook/" + source + "/" + name}
+	s.sources.addRoute(Route{Source: source, Name: name, ID: id, Action: action,
+		Path: "/api/webhook/" + source + "/" + name})
 	return nil
-}
-
-func (s *Server) secretsFor(source string) [][]byte {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.secrets[source]
-}
-
-func (s *Server) route(source, name string) (Route, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	r, ok := s.routes[source+"/"+name]
-	return r, ok
 }

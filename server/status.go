@@ -54,13 +54,10 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		Webhooks: map[string]int64{"received": s.counters.received.Load(),
 			"processed": s.counters.processed.Load(), "failed": s.counters.failed.Load()},
 	}
-	s.mu.RLock()
-	for _, rt := range s.routes {
-		signed := s.cfg.ValidationEnabled && (len(s.secrets[rt.Source]) > 0 || len(s.apiKeys[rt.Source]) > 0)
+	for rt, signed := range s.sources.all() {
 		st.Routes = append(st.Routes, RouteStatus{Route: rt, SignatureRequired: signed})
 		st.Sources[rt.Source] = signed
 	}
-	s.mu.RUnlock()
 	sort.Slice(st.Routes, func(i, j int) bool { return st.Routes[i].Path < st.Routes[j].Path })
 	for _, a := range s.registry.Actions() {
 		st.Tools = append(st.Tools, a.Spec().Name)

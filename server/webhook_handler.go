@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -18,15 +20,36 @@ import (
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
-// handleWebhook is POST /api/webhook/{source}/{route}: checks, signature on the
-// raw body, then Registry.Call (which records, deduplicates and processes).
-func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
+// drainGate says whether the server is draining for shutdown and counts the
+// webhooks being handled, which the shutdown waits for.
+type drainGate struct {
+	draining atomic.Bool
+	inflight atomic.Int64
+}
+
+// webhookEndpoint serves POST /api/webhook/{source}/{route}: checks, the
+// signature on the raw body, then Registry.Call (which deduplicates, processes
+// and records). routes.go builds it from what it needs; nothing else of the
+// server is reachable from it.
+type webhookEndpoint struct {
+	cfg      Config // MAX_BODY_BYTES, DEBUG and the idempotency windows
+	sources  *sources
+	guard    *guard
+	calls    *tools.Registry
+	metrics  *Metrics
+	counters *counters
+	drain    *drainGate
+	log      *slog.Logger
+}
+
+// ServeHTTP handles one webhook.
+func (s *webhookEndpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	webhookID := uuid.NewString()
 	start, rec := time.Now(), &statusRecorder{ResponseWriter: w}
 	w = rec
 	source, routeLabel := "unknown", "unknown" // unregistered paths share one label
 	defer func() { s.metrics.webhook(source, routeLabel, rec.status, time.Since(start)) }()
-	route, ok := s.route(r.PathValue("source"), r.PathValue("route"))
+	route, ok := s.sources.route(r.PathValue("source"), r.PathValue("route"))
 	if !ok {
 		writeError(w, webhookID, api.CodeUnknownRoute, "no webhook route is registered at "+r.URL.Path)
 		return
@@ -37,15 +60,15 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, webhookID, api.CodeMethodNotAllowed, "use POST for webhooks")
 		return
 	}
-	s.inflight.Add(1)
-	defer s.inflight.Add(-1)
-	if s.draining.Load() {
+	s.drain.inflight.Add(1)
+	defer s.drain.inflight.Add(-1)
+	if s.drain.draining.Load() {
 		w.Header().Set("Retry-After", "5")
 		writeError(w, webhookID, api.CodeShuttingDown, "the server is shutting down; retry shortly")
 		return
 	}
-	if !s.rateLimit(w, r, webhookID, route.Source) {
-		s.log.WarnContext(r.Context(), "webhook rate limited", "webhook_id", webhookID, "route", route.ID, "client_ip", s.clientIP(r))
+	if !s.guard.rateLimit(w, r, webhookID, route.Source) {
+		s.log.WarnContext(r.Context(), "webhook rate limited", "webhook_id", webhookID, "route", route.ID, "client_ip", s.guard.clientIP(r))
 		return
 	}
 	s.counters.received.Add(1)
@@ -66,22 +89,22 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, webhookID, api.CodeInvalidPayload, "could not read the body")
 		return
 	}
-	if s.credentialsFor(route.Source).Configured() && s.refuseThrottled(w, r, webhookID) {
+	if s.sources.credentialsFor(route.Source).Configured() && s.guard.refuseThrottled(w, r, webhookID) {
 		s.counters.failed.Add(1)
 		return
 	}
-	scheme, err := s.checkSignature(route.Source, r.Header, body)
+	scheme, err := s.sources.checkSignature(route.Source, r.Header, body)
 	if err != nil {
-		s.authFailed(r, "webhook signature or API key")
+		s.guard.authFailed(r, "webhook signature or API key")
 		s.counters.failed.Add(1)
 		log.WarnContext(r.Context(), "webhook rejected", "code", api.CodeInvalidSignature, "scheme", scheme, "reason", err.Error())
-		s.writeCallError(w, webhookID, err)
+		writeCallError(w, webhookID, err)
 		return
 	}
 	data, err := webhook.DecodePayload(body) // the one parse of the body
 	if err != nil {
 		s.counters.failed.Add(1)
-		s.writeCallError(w, webhookID, err)
+		writeCallError(w, webhookID, err)
 		return
 	}
 	headers := webhook.RedactHeaders(r.Header)
@@ -90,7 +113,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	key, window := s.idempotencyKey(route, r.Header, body)
 	clientID, _ := webhook.ClientIDOf("", data) // exact text; the action reports a bad one
-	out, err := s.registry.Call(r.Context(), tools.Request{
+	out, err := s.calls.Call(r.Context(), tools.Request{
 		Action: route.Action, RawBody: body, ClientID: clientID,
 		Invocation: tools.Invocation{CallID: webhookID, Kind: webhook.KindWebhook, Source: route.ID,
 			Route: route.Path, Requester: "webhook:" + route.Source, Payload: data},
@@ -105,7 +128,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 			log.DebugContext(r.Context(), "webhook response", "webhook_id", out.CallID, "code", tools.ErrorCode(err),
 				"replayed", out.Replayed)
 		}
-		s.writeCallError(w, out.CallID, err)
+		writeCallError(w, out.CallID, err)
 		return
 	}
 	s.counters.processed.Add(1)
@@ -117,7 +140,7 @@ func (s *Server) handleWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 // writeCallError writes the error envelope of an error from the domain.
-func (s *Server) writeCallError(w http.ResponseWriter, webhookID string, err error) {
+func writeCallError(w http.ResponseWriter, webhookID string, err error) {
 	status, body := errorBodyOf(err)
 	if status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
@@ -130,7 +153,7 @@ func (s *Server) writeCallError(w http.ResponseWriter, webhookID string, err err
 // least WEBHOOK_TOLERANCE, as long as a replayed signature could still verify)
 // or Idempotency-Key for IDEMPOTENCY_WINDOW; else the SHA-256 of route and body
 // for IDEMPOTENCY_BODY_WINDOW.
-func (s *Server) idempotencyKey(route Route, h http.Header, body []byte) (string, time.Duration) {
+func (s *webhookEndpoint) idempotencyKey(route Route, h http.Header, body []byte) (string, time.Duration) {
 	if v := strings.TrimSpace(h.Get("Webhook-Id")); v != "" {
 		return route.ID + ":Webhook-Id:" + v, max(s.cfg.IdempotencyWindow, s.cfg.WebhookTolerance)
 	}
