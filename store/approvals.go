@@ -120,15 +120,8 @@ func (s *SQLite) ListApprovals(ctx context.Context, f approval.Filter) ([]approv
 		return nil, fmt.Errorf("store list approvals: %w", err)
 	}
 	defer rows.Close()
-	out := []approval.Request{}
-	for rows.Next() {
-		r, err := scanApproval(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store list approvals: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanApprovalRow)
+	if err != nil {
 		return nil, fmt.Errorf("store list approvals: %w", err)
 	}
 	return out, nil
@@ -210,24 +203,14 @@ func (s *SQLite) TransitionApproval(ctx context.Context, t approval.Transition) 
 // ApprovalEvents returns the audit trail of one request, oldest first. An
 // unknown id has no events and is approval.ErrNotFound.
 func (s *SQLite) ApprovalEvents(ctx context.Context, id string) ([]approval.Event, error) {
-	rows, err := s.query(ctx, `SELECT at, from_state, to_state, actor, reason
+	rows, err := s.query(ctx, `SELECT `+approvalEventCols+`
 		FROM approval_events WHERE approval_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store approval %s: events: %w", id, err)
 	}
 	defer rows.Close()
-	evs := []approval.Event{}
-	for rows.Next() {
-		var ev approval.Event
-		var at int64
-		var from, to string
-		if err := rows.Scan(&at, &from, &to, &ev.Actor, &ev.Reason); err != nil {
-			return nil, fmt.Errorf("store approval %s: events: %w", id, err)
-		}
-		ev.ApprovalID, ev.At, ev.From, ev.To = id, decTime(at), approval.State(from), approval.State(to)
-		evs = append(evs, ev)
-	}
-	if err := rows.Err(); err != nil {
+	evs, err := collect(rows, scanApprovalEvent(id))
+	if err != nil {
 		return nil, fmt.Errorf("store approval %s: events: %w", id, err)
 	}
 	if len(evs) == 0 {

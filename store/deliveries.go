@@ -65,23 +65,14 @@ func (s *SQLite) ClaimDue(ctx context.Context, now time.Time, lease time.Duratio
 
 // ApprovalAttempts returns the delivery attempts of one request, oldest first.
 func (s *SQLite) ApprovalAttempts(ctx context.Context, id string) ([]approval.Attempt, error) {
-	rows, err := s.query(ctx, `SELECT at, status_code, latency_ms, error, response
+	rows, err := s.query(ctx, `SELECT `+approvalAttemptCols+`
 		FROM approval_attempts WHERE approval_id = ? ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)
 	}
 	defer rows.Close()
-	out := []approval.Attempt{}
-	for rows.Next() {
-		var a approval.Attempt
-		var at int64
-		if err := rows.Scan(&at, &a.StatusCode, &a.LatencyMS, &a.Error, &a.Response); err != nil {
-			return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)
-		}
-		a.N, a.At = len(out)+1, decTime(at)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanAttempt)
+	if err != nil {
 		return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)
 	}
 	return out, nil

@@ -303,15 +303,8 @@ func (s *SQLite) ListEvents(ctx context.Context, f webhook.EventFilter) ([]webho
 		return nil, fmt.Errorf("store list events: %w", err)
 	}
 	defer rows.Close()
-	evs := []webhook.InboxEvent{}
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store list events: %w", err)
-		}
-		evs = append(evs, e)
-	}
-	if err := rows.Err(); err != nil {
+	evs, err := collect(rows, scanEventRow)
+	if err != nil {
 		return nil, fmt.Errorf("store list events: %w", err)
 	}
 	return evs, nil

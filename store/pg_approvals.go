@@ -194,24 +194,14 @@ func (p *Postgres) TransitionApproval(ctx context.Context, t approval.Transition
 // ApprovalEvents returns the audit trail of one request, oldest first. An
 // unknown id has no events and is approval.ErrNotFound.
 func (p *Postgres) ApprovalEvents(ctx context.Context, id string) ([]approval.Event, error) {
-	rows, err := p.pool.Query(ctx, `SELECT at, from_state, to_state, actor, reason
+	rows, err := p.pool.Query(ctx, `SELECT `+approvalEventCols+`
 		FROM approval_events WHERE approval_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store approval %s: events: %w", id, err)
 	}
 	defer rows.Close()
-	evs := []approval.Event{}
-	for rows.Next() {
-		var ev approval.Event
-		var at int64
-		var from, to string
-		if err := rows.Scan(&at, &from, &to, &ev.Actor, &ev.Reason); err != nil {
-			return nil, fmt.Errorf("store approval %s: events: %w", id, err)
-		}
-		ev.ApprovalID, ev.At, ev.From, ev.To = id, decTime(at), approval.State(from), approval.State(to)
-		evs = append(evs, ev)
-	}
-	if err := rows.Err(); err != nil {
+	evs, err := collect(rows, scanApprovalEvent(id))
+	if err != nil {
 		return nil, fmt.Errorf("store approval %s: events: %w", id, err)
 	}
 	if len(evs) == 0 {
@@ -232,13 +222,5 @@ func pgInsertEvent(ctx context.Context, tx pgx.Tx, id string, ev approval.Event)
 // collectApprovals reads rows of approvalCols and closes them.
 func collectApprovals(rows pgx.Rows) ([]approval.Request, error) {
 	defer rows.Close()
-	out := []approval.Request{}
-	for rows.Next() {
-		r, err := scanApproval(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return collect(rows, scanApprovalRow)
 }

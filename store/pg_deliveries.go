@@ -56,23 +56,14 @@ func (p *Postgres) ClaimDue(ctx context.Context, now time.Time, lease time.Durat
 
 // ApprovalAttempts returns the delivery attempts of one request, oldest first.
 func (p *Postgres) ApprovalAttempts(ctx context.Context, id string) ([]approval.Attempt, error) {
-	rows, err := p.pool.Query(ctx, `SELECT at, status_code, latency_ms, error, response
+	rows, err := p.pool.Query(ctx, `SELECT `+approvalAttemptCols+`
 		FROM approval_attempts WHERE approval_id = $1 ORDER BY id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)
 	}
 	defer rows.Close()
-	out := []approval.Attempt{}
-	for rows.Next() {
-		var a approval.Attempt
-		var at int64
-		if err := rows.Scan(&at, &a.StatusCode, &a.LatencyMS, &a.Error, &a.Response); err != nil {
-			return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)
-		}
-		a.N, a.At = len(out)+1, decTime(at)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanAttempt)
+	if err != nil {
 		return nil, fmt.Errorf("store approval %s: attempts: %w", id, err)
 	}
 	return out, nil
