@@ -161,23 +161,8 @@ func pgQueryNodes(ctx context.Context, tx pgx.Tx, query string, args ...any) ([]
 		return nil, fmt.Errorf("query nodes: %w", err)
 	}
 	defer rows.Close()
-	var out []clientNode
-	for rows.Next() {
-		var (
-			n                   clientNode
-			props, ids          string
-			firstSeen, lastSeen int64
-		)
-		if err := rows.Scan(&n.clientID, &n.ID, &n.Type, &n.Label, &props, &firstSeen, &lastSeen, &ids); err != nil {
-			return nil, fmt.Errorf("read node: %w", err)
-		}
-		if err := decodeProvenance(props, ids, &n.Properties, &n.WebhookIDs); err != nil {
-			return nil, fmt.Errorf("read node %s: %w", n.ID, err)
-		}
-		n.FirstSeen, n.LastSeen = decTime(firstSeen), decTime(lastSeen)
-		out = append(out, n)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanNode)
+	if err != nil {
 		return nil, fmt.Errorf("query nodes: %w", err)
 	}
 	return out, nil
@@ -190,23 +175,8 @@ func pgQueryRelationships(ctx context.Context, tx pgx.Tx, query string, args ...
 		return nil, fmt.Errorf("query relationships: %w", err)
 	}
 	defer rows.Close()
-	out := []graph.StoredRelationship{}
-	for rows.Next() {
-		var (
-			r                    graph.StoredRelationship
-			clientID, props, ids string
-			firstSeen, lastSeen  int64
-		)
-		if err := rows.Scan(&clientID, &r.Source, &r.Target, &r.Type, &props, &firstSeen, &lastSeen, &ids); err != nil {
-			return nil, fmt.Errorf("read relationship: %w", err)
-		}
-		if err := decodeProvenance(props, ids, &r.Properties, &r.WebhookIDs); err != nil {
-			return nil, fmt.Errorf("read relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
-		}
-		r.FirstSeen, r.LastSeen = decTime(firstSeen), decTime(lastSeen)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
+	out, err := collect(rows, scanRelationship)
+	if err != nil {
 		return nil, fmt.Errorf("query relationships: %w", err)
 	}
 	return out, nil

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"fmt"
+
 	"github.com/webhook-mcp/webhook-mcp/approval"
+	"github.com/webhook-mcp/webhook-mcp/graph"
 	"github.com/webhook-mcp/webhook-mcp/webhook"
 )
 
@@ -61,3 +64,37 @@ func scanAttempt(r rowScanner, n int) (approval.Attempt, error) {
 // scanApprovalRow and scanEventRow adapt the row readers to collect.
 func scanApprovalRow(r rowScanner, _ int) (approval.Request, error) { return scanApproval(r) }
 func scanEventRow(r rowScanner, _ int) (webhook.InboxEvent, error)  { return scanEvent(r) }
+
+// scanNode reads a row of nodeCols.
+func scanNode(r rowScanner, _ int) (clientNode, error) {
+	var (
+		n                   clientNode
+		props, ids          string
+		firstSeen, lastSeen int64
+	)
+	if err := r.Scan(&n.clientID, &n.ID, &n.Type, &n.Label, &props, &firstSeen, &lastSeen, &ids); err != nil {
+		return n, fmt.Errorf("read node: %w", err)
+	}
+	if err := decodeProvenance(props, ids, &n.Properties, &n.WebhookIDs); err != nil {
+		return n, fmt.Errorf("read node %s: %w", n.ID, err)
+	}
+	n.FirstSeen, n.LastSeen = decTime(firstSeen), decTime(lastSeen)
+	return n, nil
+}
+
+// scanRelationship reads a row of relCols.
+func scanRelationship(row rowScanner, _ int) (graph.StoredRelationship, error) {
+	var (
+		r                    graph.StoredRelationship
+		clientID, props, ids string
+		firstSeen, lastSeen  int64
+	)
+	if err := row.Scan(&clientID, &r.Source, &r.Target, &r.Type, &props, &firstSeen, &lastSeen, &ids); err != nil {
+		return r, fmt.Errorf("read relationship: %w", err)
+	}
+	if err := decodeProvenance(props, ids, &r.Properties, &r.WebhookIDs); err != nil {
+		return r, fmt.Errorf("read relationship %s-%s->%s: %w", r.Source, r.Type, r.Target, err)
+	}
+	r.FirstSeen, r.LastSeen = decTime(firstSeen), decTime(lastSeen)
+	return r, nil
+}
